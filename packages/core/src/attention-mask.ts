@@ -1,0 +1,188 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from './errors.js';
+import type { AttentionDims, MaskMod } from './types.js';
+
+/**
+ * The additive bias a masked-out score receives on the dense path. Finite (not −∞) so that the fused
+ * `tf.softmax` never sees a row of −∞; rows with no allowed key are zeroed explicitly afterwards.
+ */
+export const MASK_FILL = -1e30;
+
+/** A mask given to an attention function: a predicate, or a boolean / 0-1 tensor broadcastable to [b, h, q, kv]. */
+export type AttentionMaskInput = MaskMod | tf.Tensor;
+
+/** What a block of the score matrix looks like under the mask. */
+export type BlockState = 'all' | 'none' | 'partial';
+
+/** A block's additive bias and the rows that keep at least one key (both undefined when not needed). */
+export interface BlockBias {
+  readonly state: BlockState;
+  /** 0 where allowed, {@link MASK_FILL} (or −∞ with `fill`) where masked; shape `[nb|1, nh|1, rows, cols]`. */
+  readonly bias?: tf.Tensor;
+  /** 1 where a row keeps at least one key, else 0; shape `[nb|1, nh|1, rows, 1]`; only when some row is empty. */
+  readonly rowValid?: tf.Tensor;
+}
+
+/**
+ * Turns `causal` + `mask` into per-block biases. Causal is bottom-right aligned (query i sees keys
+ * `kv ≤ i + kvLen − qLen`, the KV-cache convention of FlashAttention ≥ 2.1). Predicates are evaluated per
+ * block and broadcast over batch/heads when they declare themselves invariant.
+ */
+export class AttentionMaskPlan {
+  readonly hasMask: boolean;
+  private readonly tensorMask?: tf.Tensor;
+  private readonly maskMod?: MaskMod;
+
+  constructor(
+    readonly fn: string,
+    readonly dims: AttentionDims,
+    readonly causal: boolean,
+    mask: AttentionMaskInput | undefined,
+  ) {
+    if (typeof mask === 'function') {
+      this.maskMod = mask;
+    } else if (mask !== undefined) {
+      const m = mask as tf.Tensor;
+      if (typeof m !== 'object' || m === null || !Array.isArray(m.shape)) {
+        throw new InvalidArgumentError(fn, 'options.mask', 'a MaskMod function or a boolean tensor', mask);
+      }
+      const target = [dims.batch, dims.heads, dims.qLen, dims.kvLen];
+      if (m.rank < 2 || m.rank > 4) {
+        throw new InvalidArgumentError(
+          fn,
+          'options.mask',
+          `a tensor broadcastable to [${target.join(', ')}] (rank 2 to 4)`,
+          m,
+        );
+      }
+      const padded = [...Array(4 - m.rank).fill(1), ...m.shape] as number[];
+      padded.forEach((s, i) => {
+        if (s !== 1 && s !== target[i]) {
+          throw new InvalidArgumentError(
+            fn,
+            'options.mask',
+            `a tensor broadcastable to [${target.join(', ')}]`,
+            m,
+            `Dimension ${i} is ${s}; it must be 1 or ${target[i]}.`,
+          );
+        }
+      });
+      this.tensorMask = m;
+    }
+    this.hasMask = causal || mask !== undefined;
+  }
+
+  /** Whether a query-key rectangle is entirely allowed / disallowed by the causal rule alone. */
+  private causalState(q0: number, q1: number, k0: number, k1: number): BlockState {
+    if (!this.causal) return 'all';
+    const shift = this.dims.kvLen - this.dims.qLen;
+    if (k1 - 1 <= q0 + shift) return 'all';
+    if (k0 > q1 - 1 + shift) return 'none';
+    return 'partial';
+  }
+
+  /** True when a block holds no allowed pair for any batch or head (it can be skipped). */
+  isEmptyBlock(q0: number, q1: number, k0: number, k1: number): boolean {
+    return this.causalState(q0, q1, k0, k1) === 'none';
+  }
+
+  /** Evaluates causal + predicate into a Uint8Array plane for one (b, h). */
+  private plane(b: number, h: number, q0: number, q1: number, k0: number, k1: number): Uint8Array {
+    const rows = q1 - q0;
+    const cols = k1 - k0;
+    const out = new Uint8Array(rows * cols);
+    const shift = this.dims.kvLen - this.dims.qLen;
+    const mod = this.maskMod;
+    for (let i = 0; i < rows; i++) {
+      const q = q0 + i;
+      const limit = this.causal ? q + shift : Number.POSITIVE_INFINITY;
+      const base = i * cols;
+      for (let j = 0; j < cols; j++) {
+        const kv = k0 + j;
+        out[base + j] = kv <= limit && (mod === undefined || mod(b, h, q, kv)) ? 1 : 0;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The bias of the block covering batches [b0, b0+nb), heads [h0, h0+nh), queries [q0, q1), keys [k0, k1).
+   * `fill` is the value of a masked score: {@link MASK_FILL} for the dense path, −∞ for the online softmax.
+   * Tensors returned are new; the caller disposes them (or runs inside `tf.tidy`).
+   */
+  blockBias(
+    b0: number,
+    nb: number,
+    h0: number,
+    nh: number,
+    q0: number,
+    q1: number,
+    k0: number,
+    k1: number,
+    fill: number = MASK_FILL,
+  ): BlockBias {
+    if (!this.hasMask) return { state: 'all' };
+    const cState = this.causalState(q0, q1, k0, k1);
+    if (cState === 'none') return { state: 'none' };
+    const rows = q1 - q0;
+    const cols = k1 - k0;
+    let allowed: tf.Tensor | undefined;
+    let jsEmptyRows = false;
+    let jsAllAllowed = true;
+    if (this.maskMod !== undefined || cState === 'partial') {
+      const mod = this.maskMod;
+      const bCount = mod === undefined || mod.batchInvariant ? 1 : nb;
+      const hCount = mod === undefined || mod.headInvariant ? 1 : nh;
+      const data = new Uint8Array(bCount * hCount * rows * cols);
+      let anyAllowed = false;
+      for (let bi = 0; bi < bCount; bi++) {
+        for (let hi = 0; hi < hCount; hi++) {
+          const p = this.plane(b0 + bi, h0 + hi, q0, q1, k0, k1);
+          data.set(p, (bi * hCount + hi) * rows * cols);
+          for (let i = 0; i < rows; i++) {
+            let rowAny = false;
+            for (let j = 0; j < cols; j++) {
+              if (p[i * cols + j]) rowAny = true;
+              else jsAllAllowed = false;
+            }
+            if (rowAny) anyAllowed = true;
+            else jsEmptyRows = true;
+          }
+        }
+      }
+      if (!anyAllowed && this.tensorMask === undefined) return { state: 'none' };
+      if (!jsAllAllowed) allowed = tf.tensor(data, [bCount, hCount, rows, cols], 'bool');
+    }
+    if (this.tensorMask !== undefined) {
+      const tm = this.tensorMask;
+      const shape4 = [...Array(4 - tm.rank).fill(1), ...tm.shape] as number[];
+      const m4 = tm.rank === 4 ? tm : tf.reshape(tm, shape4);
+      const begin = [
+        shape4[0] === 1 ? 0 : b0,
+        shape4[1] === 1 ? 0 : h0,
+        shape4[2] === 1 ? 0 : q0,
+        shape4[3] === 1 ? 0 : k0,
+      ];
+      const size = [
+        shape4[0] === 1 ? 1 : nb,
+        shape4[1] === 1 ? 1 : nh,
+        shape4[2] === 1 ? 1 : rows,
+        shape4[3] === 1 ? 1 : cols,
+      ];
+      const sliced = tf.slice(m4, begin, size);
+      const asBool = sliced.dtype === 'bool' ? sliced : tf.notEqual(sliced, 0);
+      allowed = allowed === undefined ? asBool : tf.logicalAnd(allowed, asBool);
+      // A tensor mask can empty rows anywhere; zero them out after the softmax.
+      const rowValid = tf.cast(
+        tf.any(tf.broadcastTo(allowed, [allowed.shape[0]!, allowed.shape[1]!, rows, cols]), -1, true),
+        'float32',
+      );
+      const bias = tf.where(allowed, tf.zeros(allowed.shape), tf.fill(allowed.shape, fill));
+      return { state: 'partial', bias, rowValid };
+    }
+    if (allowed === undefined) return { state: 'all' };
+    const bias = tf.where(allowed, tf.zeros(allowed.shape), tf.fill(allowed.shape, fill));
+    const rowValid = jsEmptyRows ? tf.cast(tf.any(allowed, -1, true), 'float32') : undefined;
+    return rowValid ? { state: 'partial', bias, rowValid } : { state: 'partial', bias };
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * `@efficient-attention/core`: the types every package shares (MaskMod, ScoreMod, attention inputs
+ * `[batch, heads, seq, headDim]`), typed errors and validation, the dense reference attention,
+ * memory-efficient attention, kernel contracts, seeded randomness and the mechanism registry.
+ *
+ * @packageDocumentation
+ */
+
+export { applyScoreMod, type ScoreBlock } from './apply-score-mod.js';
+export {
+  type AttentionMaskInput,
+  AttentionMaskPlan,
+  type BlockBias,
+  type BlockState,
+  MASK_FILL,
+} from './attention-mask.js';
+export {
+  ATTENTION_OPTION_KEYS,
+  type AttentionOptions,
+  kvHeadOf,
+  type ResolvedAttentionOptions,
+  resolveAttentionOptions,
+  splitHeads,
+} from './attention-options.js';
+export { describeValue, IncompatibleOptionsError, InvalidArgumentError, RegistryError } from './errors.js';
+export * from './kernels/index.js';
+export {
+  type MemoryEfficientAttentionOptions,
+  memoryEfficientAttention,
+} from './memory-efficient-attention.js';
+export { createRandom, hashSeed, type RandomSource, seededNormal } from './random.js';
+export {
+  denseMechanism,
+  type MemoryEfficientConfig,
+  memoryEfficientMechanism,
+  registerCoreMechanisms,
+} from './registry/core-mechanisms.js';
+export {
+  defineCapabilities,
+  type MechanismAccuracy,
+  type MechanismApplyOptions,
+  type MechanismCapabilities,
+  type MechanismContext,
+  type MechanismDefinition,
+  type MechanismInstance,
+} from './registry/mechanism.js';
+export { attentionMechanisms, MechanismRegistry } from './registry/mechanism-registry.js';
+export {
+  type AttentionWithWeights,
+  prefersPerHeadMatMul,
+  type ScaledDotProductAttentionOptions,
+  scaledDotProductAttention,
+} from './scaled-dot-product-attention.js';
+export {
+  type AttentionDims,
+  type MaskMod,
+  type ScalarScoreMod,
+  type ScoreMod,
+  type ScoreModContext,
+  scoreMod,
+  type TensorScoreMod,
+} from './types.js';
+export { assertKnownOptions, assertNumber, validateAttentionInputs } from './validation.js';

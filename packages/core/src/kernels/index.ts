@@ -1,0 +1,11 @@
+export {
+  type FusedAttentionAttrs,
+  type FusedAttentionInputs,
+  fusedAttentionKernel,
+} from './fused-attention.js';
+export {
+  defineKernelContract,
+  hasKernelFor,
+  type KernelContract,
+  listKernelContracts,
+} from './kernel-contract.js';

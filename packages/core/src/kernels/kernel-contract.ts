@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { RegistryError } from '../errors.js';
+
+/**
+ * A kernel contract in the style of tfjs's `kernel_names.ts`: the name a backend registers with
+ * `tf.registerKernel`, the typed inputs and attributes, and a reference implementation built from plain
+ * tfjs ops. "Reference" always means this implementation.
+ *
+ * Calls go through {@link KernelContract.run}: when the active backend has a kernel registered under
+ * `name`, tfjs runs it (`engine().runKernel`); otherwise the reference runs. Registered kernels are forward
+ * kernels: training goes through the reference unless the backend also registers a gradient.
+ */
+export interface KernelContract<Inputs extends Record<string, tf.Tensor>, Attrs extends object> {
+  /** The tfjs kernel name, prefixed `EA` so it never collides with tfjs's own kernels. */
+  readonly name: string;
+  /** Names of the tensor inputs, in order. */
+  readonly inputNames: readonly (keyof Inputs & string)[];
+  /** The reference implementation from tfjs ops. */
+  readonly reference: (inputs: Inputs, attrs: Attrs) => tf.Tensor;
+  /** Runs the registered kernel for the active backend, or the reference. */
+  run(inputs: Inputs, attrs: Attrs): tf.Tensor;
+}
+
+/** Every contract defined so far, by name (an explicit registry: defining a name twice throws). */
+const contracts = new Map<string, KernelContract<Record<string, tf.Tensor>, object>>();
+
+/**
+ * Defines a kernel contract. Backends implement it with
+ * `tf.registerKernel({ kernelName: contract.name, backendName, kernelFunc })`.
+ *
+ * @example
+ * ```ts
+ * export const scaleKernel = defineKernelContract<{ x: tf.Tensor }, { factor: number }>({
+ *   name: 'EAScale',
+ *   inputNames: ['x'],
+ *   reference: ({ x }, { factor }) => tf.mul(x, factor),
+ * });
+ * scaleKernel.run({ x }, { factor: 2 });
+ * ```
+ */
+export function defineKernelContract<Inputs extends Record<string, tf.Tensor>, Attrs extends object>(spec: {
+  name: string;
+  inputNames: readonly (keyof Inputs & string)[];
+  reference: (inputs: Inputs, attrs: Attrs) => tf.Tensor;
+}): KernelContract<Inputs, Attrs> {
+  if (contracts.has(spec.name)) throw new RegistryError(`Kernel contract "${spec.name}" is defined twice.`);
+  const contract: KernelContract<Inputs, Attrs> = Object.freeze({
+    ...spec,
+    run(inputs: Inputs, attrs: Attrs): tf.Tensor {
+      if (hasKernelFor(contract)) {
+        return tf
+          .engine()
+          .runKernel(
+            spec.name,
+            inputs as unknown as tf.NamedTensorMap,
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor;
+      }
+      return spec.reference(inputs, attrs);
+    },
+  });
+  contracts.set(spec.name, contract as unknown as KernelContract<Record<string, tf.Tensor>, object>);
+  return contract;
+}
+
+/** Whether the active (or given) backend has a kernel registered for the contract. */
+export function hasKernelFor(contract: { name: string }, backendName: string = tf.getBackend()): boolean {
+  return tf.getKernel(contract.name, backendName) !== undefined;
+}
+
+/** Names of all defined kernel contracts (for capability reports and docs). */
+export function listKernelContracts(): string[] {
+  return [...contracts.keys()].sort();
+}

@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { applyScoreMod } from './apply-score-mod.js';
+import { AttentionMaskPlan } from './attention-mask.js';
+import { type AttentionOptions, kvHeadOf, resolveAttentionOptions, splitHeads } from './attention-options.js';
+import { InvalidArgumentError } from './errors.js';
+import type { AttentionDims } from './types.js';
+import { validateAttentionInputs } from './validation.js';
+
+/** Options of {@link scaledDotProductAttention}. */
+export interface ScaledDotProductAttentionOptions extends AttentionOptions {
+  /** Also return the attention weights `[batch, heads, qLen, kvLen]`. Default `false`. */
+  returnWeights?: boolean;
+}
+
+/** Output and weights, when `returnWeights` is true. */
+export interface AttentionWithWeights {
+  output: tf.Tensor4D;
+  weights: tf.Tensor4D;
+}
+
+const FN = 'scaledDotProductAttention';
+
+/**
+ * Per-head 2-D matMuls are what tfjs-wasm runs on XNNPACK (a batched or `transposeB` matMul falls back to a
+ * ~2 GFLOP/s loop, see TFJS-PERF.md); above this many scores per head the split pays for its extra ops.
+ */
+const SPLIT_HEADS_MIN_SCORES = 64 * 64;
+
+/** Whether to compute attention head by head with 2-D matMuls on the active backend. */
+export function prefersPerHeadMatMul(dims: AttentionDims): boolean {
+  return tf.getBackend() === 'wasm' && dims.qLen * dims.kvLen >= SPLIT_HEADS_MIN_SCORES;
+}
+
+/**
+ * Scaled dot-product attention, softmax(q·kᵀ·scale + mask)·v — the dense reference every other mechanism
+ * is tested against (Vaswani et al. 2017, https://arxiv.org/abs/1706.03762).
+ *
+ * Shapes: q `[batch, heads, qLen, headDim]`, k `[batch, kvHeads, kvLen, headDim]`, v `[batch, kvHeads,
+ * kvLen, valueDim]` → `[batch, heads, qLen, valueDim]`. `kvHeads` divides `heads` (grouped-query
+ * attention); `qLen ≠ kvLen` is cross-attention, and `causal` is then bottom-right aligned. Rows whose keys
+ * are all masked give zeros, never NaN. Memory is O(N²) per head (see {@link memoryEfficientAttention}).
+ * Gradients flow through q, k, v and a score modifier's tensor form (its scalar form has no gradient).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { scaledDotProductAttention } from '@efficient-attention/core';
+ * const q = tf.randomNormal([1, 4, 16, 32]);
+ * const out = scaledDotProductAttention(q, q, q, { causal: true }); // [1, 4, 16, 32]
+ * ```
+ */
+export function scaledDotProductAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options: ScaledDotProductAttentionOptions & { returnWeights: true },
+): AttentionWithWeights;
+export function scaledDotProductAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options?: ScaledDotProductAttentionOptions,
+): tf.Tensor4D;
+export function scaledDotProductAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options: ScaledDotProductAttentionOptions = {},
+): tf.Tensor4D | AttentionWithWeights {
+  const dims = validateAttentionInputs(FN, q, k, v);
+  const opts = resolveAttentionOptions(FN, dims, options, ['returnWeights']);
+  if (options.returnWeights !== undefined && typeof options.returnWeights !== 'boolean') {
+    throw new InvalidArgumentError(FN, 'options.returnWeights', 'a boolean', options.returnWeights);
+  }
+  const plan = new AttentionMaskPlan(FN, dims, opts.causal, opts.mask);
+  const result = tf.tidy(() => {
+    const weightsOut = options.returnWeights === true;
+    const probs = (scores: tf.Tensor, b0: number, nb: number, h0: number, nh: number): tf.Tensor => {
+      let s = scores;
+      if (opts.scoreMod !== undefined) {
+        s = applyScoreMod(FN, opts.scoreMod, s, {
+          batchStart: b0,
+          headStart: h0,
+          qStart: 0,
+          kvStart: 0,
+          qLen: dims.qLen,
+          kvLen: dims.kvLen,
+        });
+        // A score modifier may return −∞; keep the fused softmax finite (masking belongs in `mask`).
+        s = tf.maximum(s, -3e38);
+      }
+      const { state, bias, rowValid } = plan.blockBias(b0, nb, h0, nh, 0, dims.qLen, 0, dims.kvLen);
+      if (state === 'none') return tf.zerosLike(s);
+      if (bias !== undefined) s = tf.add(s, bias);
+      let p = tf.softmax(s);
+      if (rowValid !== undefined) p = tf.mul(p, rowValid);
+      return p;
+    };
+    const qs = tf.mul(q, opts.scale);
+    if (!prefersPerHeadMatMul(dims)) {
+      // Batched 4-D path. Grouped-query attention folds each kv head's query group into the sequence
+      // axis ([B, Hkv, group·N, d]) instead of repeating k and v.
+      const group = dims.heads / dims.kvHeads;
+      const qg = tf.reshape(qs, [dims.batch, dims.kvHeads, group * dims.qLen, dims.headDim]);
+      const scores = tf.reshape(tf.matMul(qg, k, false, true), [
+        dims.batch,
+        dims.heads,
+        dims.qLen,
+        dims.kvLen,
+      ]);
+      const p = probs(scores, 0, dims.batch, 0, dims.heads);
+      const pg = tf.reshape(p, [dims.batch, dims.kvHeads, group * dims.qLen, dims.kvLen]);
+      const out = tf.reshape(tf.matMul(pg, v), [
+        dims.batch,
+        dims.heads,
+        dims.qLen,
+        dims.valueDim,
+      ]) as tf.Tensor4D;
+      return weightsOut ? { output: out, weights: p as tf.Tensor4D } : { output: out };
+    }
+    const qHeads = splitHeads(tf, qs);
+    const kTHeads = splitHeads(tf, tf.transpose(k, [0, 1, 3, 2]));
+    const vHeads = splitHeads(tf, v);
+    const outs: tf.Tensor[] = [];
+    const ws: tf.Tensor[] = [];
+    for (let b = 0; b < dims.batch; b++) {
+      for (let h = 0; h < dims.heads; h++) {
+        const kvIdx = b * dims.kvHeads + kvHeadOf(dims, h);
+        const scores = tf.reshape(tf.matMul(qHeads[b * dims.heads + h]!, kTHeads[kvIdx]!), [
+          1,
+          1,
+          dims.qLen,
+          dims.kvLen,
+        ]);
+        const p = probs(scores, b, 1, h, 1);
+        const p2 = tf.reshape(p, [dims.qLen, dims.kvLen]);
+        outs.push(tf.matMul(p2, vHeads[kvIdx]!));
+        if (weightsOut) ws.push(p2);
+      }
+    }
+    const shape: [number, number, number, number] = [dims.batch, dims.heads, dims.qLen, dims.valueDim];
+    const output = tf.reshape(tf.stack(outs), shape) as tf.Tensor4D;
+    if (!weightsOut) return { output };
+    const weights = tf.reshape(tf.stack(ws), [dims.batch, dims.heads, dims.qLen, dims.kvLen]) as tf.Tensor4D;
+    return { output, weights };
+  });
+  return options.returnWeights === true ? (result as AttentionWithWeights) : result.output;
+}

@@ -1,0 +1,97 @@
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from './errors.js';
+import type { AttentionDims } from './types.js';
+
+/** Throws when `options` has a key outside `allowed`, so that a typo never passes silently. */
+export function assertKnownOptions(
+  fn: string,
+  options: object | undefined,
+  allowed: readonly string[],
+): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(fn, 'options', 'an options object', options);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new InvalidArgumentError(
+        fn,
+        `options.${key}`,
+        `one of the known options (${allowed.join(', ')})`,
+        key,
+      );
+    }
+  }
+}
+
+/** Throws unless `value` is a finite number (optionally > 0, or an integer within bounds). */
+export function assertNumber(
+  fn: string,
+  parameter: string,
+  value: unknown,
+  rule: { positive?: boolean; integer?: boolean; min?: number; max?: number } = {},
+): asserts value is number {
+  const parts: string[] = [];
+  if (rule.integer) parts.push('an integer');
+  else parts.push('a finite number');
+  if (rule.positive) parts.push('> 0');
+  if (rule.min !== undefined) parts.push(`≥ ${rule.min}`);
+  if (rule.max !== undefined) parts.push(`≤ ${rule.max}`);
+  const expected = parts.join(' ');
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new InvalidArgumentError(fn, parameter, expected, value);
+  if (rule.integer && !Number.isInteger(value))
+    throw new InvalidArgumentError(fn, parameter, expected, value);
+  if (rule.positive && value <= 0) throw new InvalidArgumentError(fn, parameter, expected, value);
+  if (rule.min !== undefined && value < rule.min)
+    throw new InvalidArgumentError(fn, parameter, expected, value);
+  if (rule.max !== undefined && value > rule.max)
+    throw new InvalidArgumentError(fn, parameter, expected, value);
+}
+
+function assertTensorLike(fn: string, name: string, x: unknown): asserts x is Tensor {
+  const t = x as { shape?: unknown; dtype?: unknown } | null;
+  if (t === null || typeof t !== 'object' || !Array.isArray(t.shape) || typeof t.dtype !== 'string') {
+    throw new InvalidArgumentError(fn, name, 'a tf.Tensor', x);
+  }
+}
+
+/**
+ * Validates attention inputs shaped `[batch, heads, seq, headDim]` and returns their dimensions.
+ *
+ * Rules: q, k, v are float32 rank-4 tensors; k and v agree on batch, kv heads and length; q and k agree on
+ * batch and head dim; q heads are a multiple of kv heads (grouped-query attention); lengths are ≥ 1.
+ */
+export function validateAttentionInputs(fn: string, q: unknown, k: unknown, v: unknown): AttentionDims {
+  const named: Array<[string, unknown]> = [
+    ['q', q],
+    ['k', k],
+    ['v', v],
+  ];
+  for (const [name, t] of named) {
+    assertTensorLike(fn, name, t);
+    if (t.rank !== 4) {
+      throw new InvalidArgumentError(fn, name, 'a rank-4 tensor [batch, heads, seq, headDim]', t);
+    }
+    if (t.dtype !== 'float32') throw new InvalidArgumentError(fn, `${name}.dtype`, '"float32"', t.dtype);
+    if (t.shape.some((s) => s < 1))
+      throw new InvalidArgumentError(fn, `${name}.shape`, 'all dimensions ≥ 1', t.shape);
+  }
+  const [b, h, n, d] = (q as Tensor).shape as [number, number, number, number];
+  const [kb, kh, m, kd] = (k as Tensor).shape as [number, number, number, number];
+  const [vb, vh, vm, dv] = (v as Tensor).shape as [number, number, number, number];
+  if (kb !== b) throw new InvalidArgumentError(fn, 'k.shape[0] (batch)', `${b} (q's batch)`, kb);
+  if (vb !== b) throw new InvalidArgumentError(fn, 'v.shape[0] (batch)', `${b} (q's batch)`, vb);
+  if (kd !== d) throw new InvalidArgumentError(fn, 'k.shape[3] (headDim)', `${d} (q's headDim)`, kd);
+  if (vh !== kh) throw new InvalidArgumentError(fn, 'v.shape[1] (heads)', `${kh} (k's heads)`, vh);
+  if (vm !== m) throw new InvalidArgumentError(fn, 'v.shape[2] (seq)', `${m} (k's sequence length)`, vm);
+  if (h % kh !== 0) {
+    throw new InvalidArgumentError(
+      fn,
+      'k.shape[1] (kv heads)',
+      `a divisor of q's ${h} heads (grouped-query attention)`,
+      kh,
+    );
+  }
+  return { batch: b, heads: h, kvHeads: kh, qLen: n, kvLen: m, headDim: d, valueDim: dv };
+}

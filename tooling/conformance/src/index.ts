@@ -1,0 +1,5 @@
+export {
+  CONFORMANCE_SHAPE,
+  describeMechanismConformance,
+  describeRegistryConformance,
+} from './mechanism-conformance.js';

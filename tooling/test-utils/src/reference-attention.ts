@@ -1,0 +1,80 @@
+/**
+ * Attention in float64 with plain loops — the independent reference tests compare against. It shares no
+ * code with the library: masks and score modifiers are given as scalar functions.
+ */
+export interface ReferenceAttentionInputs {
+  /** Row-major `[batch, heads, qLen, headDim]`. */
+  q: ArrayLike<number>;
+  /** Row-major `[batch, kvHeads, kvLen, headDim]`. */
+  k: ArrayLike<number>;
+  /** Row-major `[batch, kvHeads, kvLen, valueDim]`. */
+  v: ArrayLike<number>;
+  batch: number;
+  heads: number;
+  kvHeads: number;
+  qLen: number;
+  kvLen: number;
+  headDim: number;
+  valueDim: number;
+}
+
+export interface ReferenceAttentionOptions {
+  scale?: number;
+  /** Bottom-right aligned: query i sees kv ≤ i + kvLen − qLen. */
+  causal?: boolean;
+  allowed?: (b: number, h: number, q: number, kv: number) => boolean;
+  scoreMod?: (score: number, b: number, h: number, q: number, kv: number) => number;
+}
+
+/** Returns `{ output: [b, h, qLen, valueDim], weights: [b, h, qLen, kvLen] }` in float64. */
+export function referenceAttention(
+  x: ReferenceAttentionInputs,
+  options: ReferenceAttentionOptions = {},
+): { output: Float64Array; weights: Float64Array } {
+  const { batch, heads, kvHeads, qLen, kvLen, headDim, valueDim } = x;
+  const scale = options.scale ?? 1 / Math.sqrt(headDim);
+  const group = heads / kvHeads;
+  const output = new Float64Array(batch * heads * qLen * valueDim);
+  const weights = new Float64Array(batch * heads * qLen * kvLen);
+  const scores = new Float64Array(kvLen);
+  const ok = new Uint8Array(kvLen);
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      const kh = Math.floor(h / group);
+      for (let i = 0; i < qLen; i++) {
+        let max = Number.NEGATIVE_INFINITY;
+        for (let j = 0; j < kvLen; j++) {
+          let s = 0;
+          for (let t = 0; t < headDim; t++) {
+            s +=
+              x.q[((b * heads + h) * qLen + i) * headDim + t]! *
+              x.k[((b * kvHeads + kh) * kvLen + j) * headDim + t]!;
+          }
+          s *= scale;
+          if (options.scoreMod) s = options.scoreMod(s, b, h, i, j);
+          const causalOk = !options.causal || j <= i + kvLen - qLen;
+          const maskOk = options.allowed ? options.allowed(b, h, i, j) : true;
+          ok[j] = causalOk && maskOk ? 1 : 0;
+          scores[j] = s;
+          if (ok[j] && s > max) max = s;
+        }
+        let sum = 0;
+        for (let j = 0; j < kvLen; j++) {
+          const e = ok[j] ? Math.exp(scores[j]! - max) : 0;
+          scores[j] = e;
+          sum += e;
+        }
+        for (let j = 0; j < kvLen; j++) {
+          const w = sum > 0 ? scores[j]! / sum : 0;
+          weights[((b * heads + h) * qLen + i) * kvLen + j] = w;
+          if (w === 0) continue;
+          for (let t = 0; t < valueDim; t++) {
+            output[((b * heads + h) * qLen + i) * valueDim + t]! +=
+              w * x.v[((b * kvHeads + kh) * kvLen + j) * valueDim + t]!;
+          }
+        }
+      }
+    }
+  }
+  return { output, weights };
+}
