@@ -1,0 +1,1 @@
+export { type BenchCase, type BenchRatio, type BenchSuite, defineBenchSuite } from './define-suite.js';
