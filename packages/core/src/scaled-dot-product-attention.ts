@@ -13,10 +13,10 @@ export interface ScaledDotProductAttentionOptions extends AttentionOptions {
 }
 
 /** Output and weights, when `returnWeights` is true. */
-export interface AttentionWithWeights {
+export type AttentionWithWeights = {
   output: tf.Tensor4D;
   weights: tf.Tensor4D;
-}
+};
 
 const FN = 'scaledDotProductAttention';
 
@@ -126,16 +126,15 @@ export function scaledDotProductAttention(
     for (let b = 0; b < dims.batch; b++) {
       for (let h = 0; h < dims.heads; h++) {
         const kvIdx = b * dims.kvHeads + kvHeadOf(dims, h);
-        const scores = tf.reshape(tf.matMul(qHeads[b * dims.heads + h]!, kTHeads[kvIdx]!), [
-          1,
-          1,
-          dims.qLen,
-          dims.kvLen,
-        ]);
-        const p = probs(scores, b, 1, h, 1);
-        const p2 = tf.reshape(p, [dims.qLen, dims.kvLen]);
-        outs.push(tf.matMul(p2, vHeads[kvIdx]!));
+        // A scope per head frees its N² scores before the next head starts (peak: one head's scores).
+        const [o, p2] = tf.tidy(() => {
+          const scores = tf.matMul(qHeads[b * dims.heads + h]!, kTHeads[kvIdx]!);
+          const pp = tf.reshape(probs(tf.reshape(scores, [1, 1, dims.qLen, dims.kvLen]), b, 1, h, 1), [dims.qLen, dims.kvLen]);
+          return [tf.matMul(pp, vHeads[kvIdx]!), weightsOut ? pp : tf.zeros([0])];
+        });
+        outs.push(o);
         if (weightsOut) ws.push(p2);
+        else p2.dispose();
       }
     }
     const shape: [number, number, number, number] = [dims.batch, dims.heads, dims.qLen, dims.valueDim];

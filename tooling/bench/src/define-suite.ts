@@ -9,13 +9,13 @@ export interface BenchCase<Inputs extends tf.TensorContainer = tf.TensorContaine
   /** Floating-point (or integer) operations of one run, for GFLOP/s (GOPS) in the table. */
   flops?: number;
   /** Creates the inputs (not timed); they are disposed after the case. */
-  setup: () => Inputs;
+  setup(): Inputs;
   /** The measured work; the harness waits for its result (`dataSync`) and disposes it. */
-  run: (inputs: Inputs) => tf.TensorContainer;
+  run(inputs: Inputs): tf.TensorContainer;
   /** Timed iterations after one warm-up (default: the suite's). */
   iterations?: number;
   /** Skip this case on a backend, with the reason printed in the table (e.g. "dense does not fit at N=16384"). */
-  skip?: (backend: string) => string | undefined;
+  skip?(backend: string): string | undefined;
 }
 
 /** A side-by-side ratio of two cases' median times, measured in the same run. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // tfjs-core alone registers no gradients; the @tensorflow/tfjs bundle does this import for users.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { beforeAll, describe } from 'vitest';
 
 /** Backends a Node test run can use. Browser backends (webgl, webgpu) run in the browser suites. */

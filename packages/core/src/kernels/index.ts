@@ -9,3 +9,4 @@ export {
   type KernelContract,
   listKernelContracts,
 } from './kernel-contract.js';
+export * from './ternary-matmul.js';

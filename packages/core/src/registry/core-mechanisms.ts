@@ -53,7 +53,7 @@ export const memoryEfficientMechanism: MechanismDefinition<MemoryEfficientConfig
     memoryComplexity: 'O(N·chunk)',
     paper: 'https://arxiv.org/abs/2112.05682',
   }),
-  defaultConfig: { queryChunkSize: 512, keyChunkSize: 2048 },
+  defaultConfig: { queryChunkSize: 512, keyChunkSize: 4096 },
   create: (config) => {
     const c = { ...memoryEfficientMechanism.defaultConfig, ...config };
     return {

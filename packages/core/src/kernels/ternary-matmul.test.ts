@@ -1,0 +1,157 @@
+import { describeBackends, expectNoLeaks } from '@efficient-attention/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import * as fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { createRandom } from '../random.js';
+import {
+  type TernaryPackingFormat,
+  ternaryMatMul,
+  ternaryMatMulKernel,
+  ternaryWordsPerRow,
+} from './ternary-matmul.js';
+
+/**
+ * The format spec read back independently of the library, in integer arithmetic: i2s field j of a word is
+ * bits 2j..2j+1 and means t = code − 1; a tq1 byte's base-3 digits i = 0..4 mean t = digit − 1.
+ */
+function decodeRow(words: Int32Array, offset: number, k: number, format: TernaryPackingFormat): number[] {
+  const t: number[] = [];
+  for (let j = 0; j < k; j++) {
+    if (format === 'i2s') {
+      t.push(((words[offset + (j >> 4)]! >>> (2 * (j & 15))) & 3) - 1);
+    } else {
+      const byteIndex = Math.floor(j / 5);
+      const byte = (words[offset + (byteIndex >> 2)]! >>> (8 * (byteIndex & 3))) & 255;
+      t.push((Math.floor(byte / 3 ** (j % 5)) % 3) - 1);
+    }
+  }
+  return t;
+}
+
+interface Case {
+  m: number;
+  k: number;
+  n: number;
+  format: TernaryPackingFormat;
+  seed: number;
+}
+
+/** Random int8 activations, arbitrary int32 words (invalid codes and padding included), random scales. */
+function buildCase({ m, k, n, format, seed }: Case) {
+  const rng = createRandom(seed);
+  const words = ternaryWordsPerRow(k, format);
+  const activations = Int32Array.from({ length: m * k }, () => rng.int(256) - 128);
+  const packed = Int32Array.from({ length: n * words }, () => (rng.int(2 ** 16) << 16) | rng.int(2 ** 16));
+  const activationScales = Float32Array.from({ length: m }, () => rng.uniform() * 0.1);
+  const weightScale = Math.fround(0.01 + rng.uniform());
+  // Expected: exact integer sums, then the two float32 roundings the contract specifies.
+  const expected = new Float32Array(m * n);
+  for (let col = 0; col < n; col++) {
+    const t = decodeRow(packed, col * words, k, format);
+    for (let row = 0; row < m; row++) {
+      let acc = 0;
+      for (let j = 0; j < k; j++) acc += activations[row * k + j]! * t[j]!;
+      expected[row * n + col] = Math.fround(Math.fround(acc * activationScales[row]!) * weightScale);
+    }
+  }
+  const inputs = {
+    activations: tf.tensor2d(activations, [m, k], 'int32'),
+    weights: tf.tensor2d(packed, [n, words], 'int32'),
+    weightScale: tf.scalar(weightScale),
+    activationScales: tf.tensor1d(activationScales),
+  };
+  return { inputs, attrs: { k, n, format }, expected };
+}
+
+const caseArbitrary = fc.record({
+  m: fc.integer({ min: 1, max: 4 }),
+  k: fc.integer({ min: 1, max: 70 }),
+  n: fc.integer({ min: 1, max: 9 }),
+  format: fc.constantFrom<TernaryPackingFormat>('i2s', 'tq1'),
+  seed: fc.integer({ min: 0, max: 1_000_000 }),
+});
+
+describeBackends('ternaryMatMul (EATernaryMatMul reference)', () => {
+  it('computes the hand-worked example of its TSDoc', () => {
+    const inputs = {
+      activations: tf.tensor2d([[3, -2]], [1, 2], 'int32'),
+      weights: tf.tensor2d([[2], [9]], [2, 1], 'int32'),
+      weightScale: tf.scalar(2),
+      activationScales: tf.tensor1d([0.5]),
+    };
+    const out = ternaryMatMul(inputs, { k: 2, n: 2, format: 'i2s' });
+    expect(out.shape).toEqual([1, 2]);
+    expect(Array.from(out.dataSync())).toEqual([5, -2]);
+    tf.dispose([out, ...Object.values(inputs)]);
+  });
+
+  it('equals the integer product of the decoded words exactly (random shapes, formats, codes)', () => {
+    // Exact equality: integer sums below 2^24 are exact in float32, and the scalings round identically.
+    fc.assert(
+      fc.property(caseArbitrary, (p) => {
+        const c = buildCase(p);
+        try {
+          const out = ternaryMatMulKernel.reference(c.inputs, c.attrs);
+          expect(out.shape).toEqual([p.m, p.n]);
+          expect(Array.from(out.dataSync())).toEqual(Array.from(c.expected));
+          out.dispose();
+          expectNoLeaks(() => ternaryMatMul(c.inputs, c.attrs));
+        } finally {
+          tf.dispose(Object.values(c.inputs));
+        }
+      }),
+      { numRuns: 40, seed: 20261123 },
+    );
+  });
+
+  it('reads tq1 bytes 243–255 as their value − 243 and i2s code 3 as t = 2, as documented', () => {
+    // tq1 byte 250 → 250 − 243 = 7 = 1 + 2·3 → digits (1, 2, 0, 0, 0) → t = (0, 1, −1, −1, −1).
+    const ones = tf.tensor2d([[1, 10, 100, 1000, 10000]], [1, 5], 'int32');
+    const scales = { weightScale: tf.scalar(1), activationScales: tf.tensor1d([1]) };
+    const tq1 = ternaryMatMul({ activations: ones, weights: tf.tensor2d([[250]], [1, 1], 'int32'), ...scales }, {
+      k: 5,
+      n: 1,
+      format: 'tq1',
+    });
+    expect(Array.from(tq1.dataSync())).toEqual([10 - 100 - 1000 - 10000]);
+    // i2s word 0b11_01 → codes (1, 3) → t = (0, 2).
+    const i2s = ternaryMatMul(
+      {
+        activations: tf.tensor2d([[7, 5]], [1, 2], 'int32'),
+        weights: tf.tensor2d([[0b1101]], [1, 1], 'int32'),
+        ...scales,
+      },
+      { k: 2, n: 1, format: 'i2s' },
+    );
+    expect(Array.from(i2s.dataSync())).toEqual([10]);
+    tf.dispose([ones, tq1, i2s, ...Object.values(scales)]);
+  });
+
+  it('rejects wrong dtypes, shapes and attributes with errors naming the parameter', () => {
+    const c = buildCase({ m: 2, k: 20, n: 3, format: 'i2s', seed: 1 });
+    const bad = (inputs: Partial<typeof c.inputs>, attrs: object = c.attrs) => () =>
+      ternaryMatMul({ ...c.inputs, ...inputs } as typeof c.inputs, attrs as typeof c.attrs);
+    const floatActivations = tf.cast(c.inputs.activations, 'float32');
+    const fewWords = tf.zeros([3, 1], 'int32');
+    const vectorScale = tf.ones([1]);
+    const wrongScales = tf.ones([3]);
+    expect(bad({ activations: floatActivations })).toThrow(/`activations.dtype` must be "int32", received "float32"/);
+    expect(bad({ weights: fewWords })).toThrow(/`weights.shape` must be \[3, 2\], received \[3, 1\]/);
+    expect(bad({ weightScale: vectorScale })).toThrow(/`weightScale.shape` must be \[\], received \[1\]/);
+    expect(bad({ activationScales: wrongScales })).toThrow(/`activationScales.shape` must be \[2\]/);
+    expect(bad({}, { ...c.attrs, k: 21 })).toThrow(/`activations.shape` must be \[2, 21\], received \[2, 20\]/);
+    expect(bad({}, { ...c.attrs, format: 'q4' })).toThrow(/`attrs.format` must be one of i2s, tq1, received "q4"/);
+    expect(bad({}, { ...c.attrs, transpose: true })).toThrow(/`attrs.transpose` must be one of the known/);
+    expect(bad({}, { ...c.attrs, k: 2 ** 20 })).toThrow(/`attrs.k` must be an integer ≥ 1 ≤ 131072/);
+    tf.dispose([floatActivations, fewWords, vectorScale, wrongScales, ...Object.values(c.inputs)]);
+  });
+
+  it('sizes packed rows as the formats specify', () => {
+    expect(ternaryWordsPerRow(2048, 'i2s')).toBe(128);
+    expect(ternaryWordsPerRow(17, 'i2s')).toBe(2);
+    expect(ternaryWordsPerRow(2048, 'tq1')).toBe(103); // ⌈2048/5⌉ = 410 bytes → 103 words
+    expect(ternaryWordsPerRow(20, 'tq1')).toBe(1);
+    expect(ternaryWordsPerRow(21, 'tq1')).toBe(2);
+    expect(() => ternaryWordsPerRow(0, 'i2s')).toThrow(/`k` must be an integer ≥ 1, received 0/);
+  });
+});

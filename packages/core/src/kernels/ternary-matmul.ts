@@ -1,0 +1,192 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../errors.js';
+import { assertNumber } from '../validation.js';
+import { defineKernelContract } from './kernel-contract.js';
+
+/**
+ * How ternary weights t ∈ {−1, 0, +1} are packed into 32-bit words (int32 tensors, since tfjs has no
+ * uint8/uint32 dtype).
+ *
+ * - `'i2s'` (2 bits/weight, after bitnet.cpp's I2_S): code = t + 1 (0 → −1, 1 → 0, 2 → +1); weight `j` of a
+ *   row sits in bits `2·(j mod 16)` of word `⌊j / 16⌋`. Code 3 never comes out of a packer; kernels and the
+ *   reference both read it as t = 2.
+ * - `'tq1'` (1.6 bits/weight): 5 weights per byte in base 3, byte = Σᵢ (tᵢ + 1)·3ⁱ for i = 0..4 (first weight
+ *   least significant; 3⁵ = 243 ≤ 256), byte `b` of a row in bits `8·(b mod 4)` of word `⌊b / 4⌋`. Bytes
+ *   243–255 never come out of a packer; they decode as their value − 243. (llama.cpp's TQ1_0 uses another
+ *   digit order and block layout: the two are not interchangeable.)
+ *
+ * Each of the N rows (one per output column, K weights each) starts on a fresh word. Packers fill the padding
+ * with t = 0; kernels ignore it.
+ */
+export type TernaryPackingFormat = 'i2s' | 'tq1';
+
+/** The packing formats, in the order of {@link TernaryPackingFormat}. */
+export const TERNARY_PACKING_FORMATS: readonly TernaryPackingFormat[] = Object.freeze(['i2s', 'tq1']);
+
+/**
+ * Number of int32 words one packed row of `k` ternary weights takes: ⌈k/16⌉ for `'i2s'`, ⌈⌈k/5⌉/4⌉ for
+ * `'tq1'`. Paper: BitNet b1.58, https://arxiv.org/abs/2402.17764; layout after bitnet.cpp,
+ * https://arxiv.org/abs/2410.16144.
+ *
+ * @example
+ * ```ts
+ * ternaryWordsPerRow(2048, 'i2s'); // 128 (2 bits/weight)
+ * ternaryWordsPerRow(2048, 'tq1'); // 103 (410 bytes, 1.6 bits/weight plus padding)
+ * ```
+ */
+export function ternaryWordsPerRow(k: number, format: TernaryPackingFormat): number {
+  assertNumber('ternaryWordsPerRow', 'k', k, { integer: true, min: 1 });
+  assertTernaryFormat('ternaryWordsPerRow', 'format', format);
+  return format === 'i2s' ? Math.ceil(k / 16) : Math.ceil(Math.ceil(k / 5) / 4);
+}
+
+/** Inputs of {@link ternaryMatMulKernel}. */
+export interface TernaryMatMulInputs extends Record<string, tf.Tensor> {
+  /**
+   * Quantised activations, int32 `[M, K]` holding int8 values in [−128, 127] (tfjs has no int8 dtype;
+   * int32 keeps integer arithmetic exact, see {@link ternaryMatMul}).
+   */
+  activations: tf.Tensor;
+  /** Packed ternary weights, int32 `[N, ternaryWordsPerRow(K, format)]`: row n holds column n of W `[K, N]`. */
+  weights: tf.Tensor;
+  /** Per-tensor weight scale β (W ≈ β·t), a float32 scalar. */
+  weightScale: tf.Tensor;
+  /** Per-token activation scales (x[m] ≈ activationScales[m]·activations[m]), float32 `[M]`. */
+  activationScales: tf.Tensor;
+}
+
+/** Attributes of {@link ternaryMatMulKernel}. */
+export interface TernaryMatMulAttrs {
+  /** K: the inner dimension (weights per packed row). */
+  k: number;
+  /** N: the number of output columns (packed rows). */
+  n: number;
+  /** How `weights` is packed. */
+  format: TernaryPackingFormat;
+}
+
+const FN = 'ternaryMatMul';
+
+/**
+ * Largest K for which the reference is exact: its float32 matMul adds integers of magnitude ≤ 128·K, exact
+ * below 2²⁴ whatever the summation order. (Integer kernels are exact up to 2³¹ / 128.)
+ */
+const MAX_EXACT_K = 2 ** 24 / 128;
+
+/** `EATernaryMatMul`: dequantised int8 × packed-ternary matrix product. See {@link ternaryMatMul}. */
+export const ternaryMatMulKernel = defineKernelContract<TernaryMatMulInputs, TernaryMatMulAttrs>({
+  name: 'EATernaryMatMul',
+  inputNames: ['activations', 'weights', 'weightScale', 'activationScales'],
+  reference: (inputs, attrs) => ternaryMatMulReference(inputs, attrs),
+});
+
+/**
+ * Multiplies int8 activations by packed ternary weights and dequantises:
+ * `out[m, n] = (Σₖ activations[m, k] · t[k, n]) · activationScales[m] · weightScale`, float32 `[M, N]`, with
+ * t the ternary matrix `[K, N]` unpacked from `weights` (see {@link TernaryPackingFormat}). This is the
+ * BitLinear product of BitNet b1.58 (Ma et al. 2024, https://arxiv.org/abs/2402.17764) with the
+ * activation quantisation of BitNet (Wang et al. 2023, https://arxiv.org/abs/2310.11453).
+ *
+ * Validates, then runs the kernel registered for the active backend (e.g. `@efficient-attention/bitnet`'s
+ * multiplication-free typed-array kernel on `cpu`, after `registerBitnetKernels()`), else the reference:
+ * unpack with tfjs ops (bitwiseAnd, mod), `matMul`, scale. The integer sum is exact in both (K ≤ 131072),
+ * and the two scalings are applied in this order, so kernels can match the reference bit for bit.
+ * Forward only (no gradient): train through the float latent weights (BitLinear's straight-through
+ * estimator) and use this for inference.
+ *
+ * @example
+ * ```ts
+ * // x = [3, −2] with scale 0.5; W = [[1, 0], [−1, 1]] is packed by columns in 'i2s' (code = t + 1, two
+ * // bits per weight): column 0 = (1, −1) → 2 | 0 << 2 = 2, column 1 = (0, 1) → 1 | 2 << 2 = 9.
+ * const out = ternaryMatMul(
+ *   {
+ *     activations: tf.tensor2d([[3, -2]], [1, 2], 'int32'),
+ *     weights: tf.tensor2d([[2], [9]], [2, 1], 'int32'),
+ *     weightScale: tf.scalar(2),
+ *     activationScales: tf.tensor1d([0.5]),
+ *   },
+ *   { k: 2, n: 2, format: 'i2s' },
+ * ); // [[(3·1 + −2·−1)·0.5·2, (−2·1)·0.5·2]] = [[5, −2]]
+ * ```
+ */
+export function ternaryMatMul(inputs: TernaryMatMulInputs, attrs: TernaryMatMulAttrs): tf.Tensor2D {
+  validateTernaryMatMul(inputs, attrs);
+  return ternaryMatMulKernel.run(inputs, attrs) as tf.Tensor2D;
+}
+
+function assertTernaryFormat(fn: string, parameter: string, format: unknown): void {
+  if (!TERNARY_PACKING_FORMATS.includes(format as TernaryPackingFormat)) {
+    throw new InvalidArgumentError(fn, parameter, `one of ${TERNARY_PACKING_FORMATS.join(', ')}`, format);
+  }
+}
+
+function assertTensor(name: string, x: unknown, dtype: 'int32' | 'float32', shape: number[]): void {
+  const t = x as tf.Tensor | null | undefined;
+  const describe = `a ${dtype} tensor of shape [${shape.join(', ')}]`;
+  if (t === null || typeof t !== 'object' || !Array.isArray(t.shape)) {
+    throw new InvalidArgumentError(FN, name, describe, x);
+  }
+  if (t.dtype !== dtype) throw new InvalidArgumentError(FN, `${name}.dtype`, `"${dtype}"`, t.dtype);
+  if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+    throw new InvalidArgumentError(FN, `${name}.shape`, `[${shape.join(', ')}]`, t.shape);
+  }
+}
+
+function validateTernaryMatMul(inputs: TernaryMatMulInputs, attrs: TernaryMatMulAttrs): void {
+  if (attrs === null || typeof attrs !== 'object') {
+    throw new InvalidArgumentError(FN, 'attrs', 'an object { k, n, format }', attrs);
+  }
+  for (const key of Object.keys(attrs)) {
+    if (!['k', 'n', 'format'].includes(key)) {
+      throw new InvalidArgumentError(FN, `attrs.${key}`, 'one of the known attributes (k, n, format)', key);
+    }
+  }
+  assertNumber(FN, 'attrs.k', attrs.k, { integer: true, min: 1, max: MAX_EXACT_K });
+  assertNumber(FN, 'attrs.n', attrs.n, { integer: true, min: 1 });
+  assertTernaryFormat(FN, 'attrs.format', attrs.format);
+  if (inputs === null || typeof inputs !== 'object') {
+    throw new InvalidArgumentError(FN, 'inputs', 'an object { activations, weights, weightScale, activationScales }', inputs);
+  }
+  const a = inputs.activations as tf.Tensor | null | undefined;
+  if (a === undefined || a === null || !Array.isArray(a.shape) || a.shape.length !== 2) {
+    throw new InvalidArgumentError(FN, 'activations', 'an int32 tensor [M, K]', a);
+  }
+  const m = a.shape[0]!;
+  assertTensor('activations', a, 'int32', [m, attrs.k]);
+  assertTensor('weights', inputs.weights, 'int32', [attrs.n, ternaryWordsPerRow(attrs.k, attrs.format)]);
+  assertTensor('weightScale', inputs.weightScale, 'float32', []);
+  assertTensor('activationScales', inputs.activationScales, 'float32', [m]);
+}
+
+/**
+ * Unpacks `[N, words]` into the float32 ternary matrix `[N, K]` with tfjs ops only. Each field is isolated
+ * with `bitwiseAnd`; the masked int32 has at most 8 significant bits, so its float32 cast is exact, and
+ * dividing by a power of two then taking a floored `mod` recovers the field (also for the sign bit).
+ */
+function unpackTernaryRows(words: tf.Tensor, k: number, format: TernaryPackingFormat): tf.Tensor2D {
+  const [n, w] = words.shape as [number, number];
+  const fields = format === 'i2s' ? 16 : 4;
+  const bits = format === 'i2s' ? 2 : 8;
+  const masks = Array.from({ length: fields }, (_, j) => (((1 << bits) - 1) << (bits * j)) | 0);
+  const divisors = Array.from({ length: fields }, (_, j) => 2 ** (bits * j));
+  const repeated = tf.tile(tf.reshape(words, [n, w, 1]), [1, 1, fields]);
+  const maskTensor = tf.tile(tf.tensor3d(masks, [1, 1, fields], 'int32'), [n, w, 1]);
+  const shifted = tf.div(tf.cast(tf.bitwiseAnd(repeated, maskTensor), 'float32'), tf.tensor1d(divisors));
+  const field = tf.mod(shifted, 2 ** bits); // [n, w, fields]
+  if (format === 'i2s') {
+    return tf.sub(tf.slice(tf.reshape(field, [n, w * 16]), [0, 0], [n, k]), 1) as tf.Tensor2D;
+  }
+  const bytes = tf.reshape(tf.slice(tf.reshape(field, [n, w * 4]), [0, 0], [n, Math.ceil(k / 5)]), [n, -1, 1]);
+  const digits = tf.mod(tf.floorDiv(bytes, tf.tensor3d([1, 3, 9, 27, 81], [1, 1, 5])), 3);
+  return tf.sub(tf.slice(tf.reshape(digits, [n, -1]), [0, 0], [n, k]), 1) as tf.Tensor2D;
+}
+
+function ternaryMatMulReference(inputs: TernaryMatMulInputs, attrs: TernaryMatMulAttrs): tf.Tensor2D {
+  return tf.tidy(() => {
+    const t = unpackTernaryRows(inputs.weights, attrs.k, attrs.format); // [N, K]
+    // An explicit transpose keeps the matMul on wasm's XNNPACK path (no transpose flags).
+    const acc = tf.matMul(tf.cast(inputs.activations, 'float32'), tf.transpose(t));
+    const m = inputs.activations.shape[0]!;
+    return tf.mul(tf.mul(acc, tf.reshape(inputs.activationScales, [m, 1])), inputs.weightScale) as tf.Tensor2D;
+  });
+}
