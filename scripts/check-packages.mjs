@@ -14,10 +14,14 @@ const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'ea-check-packages-'));
 const tarballs = join(work, 'tarballs');
 const project = join(work, 'project');
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 const packages = readdirSync(join(root, 'packages'))
-  .map((dir) => ({ dir: join(root, 'packages', dir), pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) }))
+  .map((dir) => ({
+    dir: join(root, 'packages', dir),
+    pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')),
+  }))
   .filter(({ pkg }) => !pkg.private);
 
 let failures = 0;
@@ -34,7 +38,10 @@ for (const { dir, pkg } of packages) {
 peers.add('@tensorflow/tfjs-backend-cpu@4.22.0');
 const files = readdirSync(tarballs).map((f) => join(tarballs, f));
 execFileSync('mkdir', ['-p', project]);
-writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'ea-install-check', private: true, type: 'module' }));
+writeFileSync(
+  join(project, 'package.json'),
+  JSON.stringify({ name: 'ea-install-check', private: true, type: 'module' }),
+);
 console.log(`Installing ${files.length} tarballs + ${[...peers].join(', ')} into an empty project…`);
 run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files, ...peers], project);
 
@@ -43,11 +50,21 @@ for (const { dir, pkg } of packages) {
   const ranges = JSON.stringify({ ...installed.dependencies, ...installed.peerDependencies });
   if (ranges.includes('workspace:')) fail(`${pkg.name}: packed package.json still has a workspace: range`);
   const shipped = readdirSync(join(project, 'node_modules', pkg.name)).sort();
-  const unexpected = shipped.filter((f) => !['dist', 'README.md', 'package.json', 'LICENSE', 'CHANGELOG.md'].includes(f));
+  const unexpected = shipped.filter(
+    (f) => !['dist', 'README.md', 'package.json', 'LICENSE', 'CHANGELOG.md'].includes(f),
+  );
   if (unexpected.length) fail(`${pkg.name}: ships unexpected files ${unexpected.join(', ')}`);
   if (!shipped.includes('dist')) fail(`${pkg.name}: ships no dist/`);
   try {
-    const keys = run('node', ['--input-type=module', '-e', `const m = await import('${pkg.name}'); console.log(Object.keys(m).length);`], project);
+    const keys = run(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import('${pkg.name}'); console.log(Object.keys(m).length);`,
+      ],
+      project,
+    );
     if (Number(keys.trim()) === 0) fail(`${pkg.name}: imports but exports nothing`);
     const readme = readFileSync(join(dir, 'README.md'), 'utf8');
     const snippet = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
@@ -56,7 +73,9 @@ for (const { dir, pkg } of packages) {
       const file = join(project, `readme-${pkg.name.split('/')[1]}.mjs`);
       writeFileSync(file, snippet);
       const out = run('node', [file], project);
-      console.log(`✓ ${pkg.name}: installed from its tarball, ${keys.trim()} exports, README snippet ran${out.trim() ? ` → ${out.trim().split('\n').pop()}` : ''}`);
+      console.log(
+        `✓ ${pkg.name}: installed from its tarball, ${keys.trim()} exports, README snippet ran${out.trim() ? ` → ${out.trim().split('\n').pop()}` : ''}`,
+      );
     }
   } catch (error) {
     fail(`${pkg.name}: ${error.message.split('\n')[0]}`);

@@ -30,7 +30,10 @@ const PLAIN_OPS_MAX_N = 2048;
  * Inference time of core's dense and memory-efficient attention against plain tfjs ops, B=1, causal off,
  * and their agreement with dense. `onProgress` is called after every measurement.
  */
-export async function runAttentionKernels(preset: Preset, onProgress: (label: string) => void): Promise<KernelRow[]> {
+export async function runAttentionKernels(
+  preset: Preset,
+  onProgress: (label: string) => void,
+): Promise<KernelRow[]> {
   const rows: KernelRow[] = [];
   const { heads: h, headDim: d, seed } = preset;
   for (const n of preset.lengths) {
@@ -38,10 +41,20 @@ export async function runAttentionKernels(preset: Preset, onProgress: (label: st
     const k = tf.randomNormal([1, h, n, d], 0, 1, 'float32', seed + 1);
     const v = tf.randomNormal([1, h, n, d], 0, 1, 'float32', seed + 2);
     let dense: Float32Array | undefined;
-    for (const [name, impl] of Object.entries(IMPLEMENTATIONS) as [KernelRow['implementation'], (typeof IMPLEMENTATIONS)['dense']][]) {
+    for (const [name, impl] of Object.entries(IMPLEMENTATIONS) as [
+      KernelRow['implementation'],
+      (typeof IMPLEMENTATIONS)['dense'],
+    ][]) {
       const label = `${name} N=${n}`;
       if (name === 'plain tfjs ops' && n > PLAIN_OPS_MAX_N) {
-        rows.push({ implementation: name, n, medianMs: null, gflops: null, maxAbsDiffVsDense: null, error: `not timed above N=${PLAIN_OPS_MAX_N} (minutes per run)` });
+        rows.push({
+          implementation: name,
+          n,
+          medianMs: null,
+          gflops: null,
+          maxAbsDiffVsDense: null,
+          error: `not timed above N=${PLAIN_OPS_MAX_N} (minutes per run)`,
+        });
         onProgress(label);
         continue;
       }
@@ -68,7 +81,14 @@ export async function runAttentionKernels(preset: Preset, onProgress: (label: st
           maxAbsDiffVsDense: dense ? maxAbsDiff(values, dense) : null,
         });
       } catch (error) {
-        rows.push({ implementation: name, n, medianMs: null, gflops: null, maxAbsDiffVsDense: null, error: (error as Error).message });
+        rows.push({
+          implementation: name,
+          n,
+          medianMs: null,
+          gflops: null,
+          maxAbsDiffVsDense: null,
+          error: (error as Error).message,
+        });
       }
       onProgress(label);
     }

@@ -33,7 +33,9 @@ const preset = getPreset(String(options.preset));
 const only = options.only ? String(options.only).split(',') : [...EXPERIMENTS];
 for (const name of only) {
   if (!(EXPERIMENTS as readonly string[]).includes(name)) {
-    console.error(`experiments: --only must name experiments among ${EXPERIMENTS.join(', ')}; received "${name}".`);
+    console.error(
+      `experiments: --only must name experiments among ${EXPERIMENTS.join(', ')}; received "${name}".`,
+    );
     process.exit(2);
   }
 }
@@ -54,26 +56,48 @@ const meta = {
   date: new Date().toISOString(),
 };
 
-const fmt = (x: number | null, digits = 1) => (x === null ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(digits));
+const fmt = (x: number | null, digits = 1) =>
+  x === null ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(digits);
 
 if (only.includes('attention-kernels')) {
-  console.log(`attention-kernels: dense vs memory-efficient vs plain tfjs ops, H=${preset.heads}, d=${preset.headDim}, backend ${meta.backend}`);
-  const bar = new SingleBar({ format: '  {bar} {value}/{total} {label} | ETA {eta_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 });
+  console.log(
+    `attention-kernels: dense vs memory-efficient vs plain tfjs ops, H=${preset.heads}, d=${preset.headDim}, backend ${meta.backend}`,
+  );
+  const bar = new SingleBar({
+    format: '  {bar} {value}/{total} {label} | ETA {eta_formatted}',
+    hideCursor: true,
+    noTTYOutput: true,
+    notTTYSchedule: 5000,
+  });
   bar.start(attentionKernelSteps(preset), 0, { label: '' });
   const rows = await runAttentionKernels(preset, (label) => bar.increment({ label }));
   bar.stop();
-  const table = new Table({ head: ['implementation', 'N', 'median ms', 'GFLOP/s', 'speed-up vs plain', 'max |Δ| vs dense', 'note'], style: { head: [] } });
-  const md = ['| implementation | N | median ms | GFLOP/s | speed-up vs plain tfjs ops | max abs diff vs dense |', '|---|---|---|---|---|---|'];
+  const table = new Table({
+    head: ['implementation', 'N', 'median ms', 'GFLOP/s', 'speed-up vs plain', 'max |Δ| vs dense', 'note'],
+    style: { head: [] },
+  });
+  const md = [
+    '| implementation | N | median ms | GFLOP/s | speed-up vs plain tfjs ops | max abs diff vs dense |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
     const plain = rows.find((x) => x.n === r.n && x.implementation === 'plain tfjs ops')?.medianMs ?? null;
     const speedup = plain !== null && r.medianMs !== null ? `${(plain / r.medianMs).toFixed(1)}×` : '—';
     const diff = r.maxAbsDiffVsDense === null ? '—' : r.maxAbsDiffVsDense.toExponential(1);
     table.push([r.implementation, r.n, fmt(r.medianMs), fmt(r.gflops, 2), speedup, diff, r.error ?? '']);
-    md.push(`| ${r.implementation} | ${r.n} | ${fmt(r.medianMs)} | ${fmt(r.gflops, 2)} | ${speedup} | ${diff} |`);
+    md.push(
+      `| ${r.implementation} | ${r.n} | ${fmt(r.medianMs)} | ${fmt(r.gflops, 2)} | ${speedup} | ${diff} |`,
+    );
   }
   console.log(table.toString());
   const file = join(outDir, 'attention-kernels.json');
-  writeFileSync(file, `${JSON.stringify({ experiment: 'attention-kernels', ...meta, rows } satisfies Record<string, unknown> & { rows: KernelRow[] }, null, 2)}\n`);
-  writeFileSync(join(outDir, 'attention-kernels.md'), `${md.join('\n')}\n\nMachine: ${meta.machine.cpu}, ${meta.machine.logicalCores} cores, backend ${meta.backend}, ${meta.date}.\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ experiment: 'attention-kernels', ...meta, rows } satisfies Record<string, unknown> & { rows: KernelRow[] }, null, 2)}\n`,
+  );
+  writeFileSync(
+    join(outDir, 'attention-kernels.md'),
+    `${md.join('\n')}\n\nMachine: ${meta.machine.cpu}, ${meta.machine.logicalCores} cores, backend ${meta.backend}, ${meta.date}.\n`,
+  );
   console.log(`wrote ${file} and attention-kernels.md`);
 }

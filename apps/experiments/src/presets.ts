@@ -14,12 +14,25 @@ export interface Preset {
 
 export const PRESETS: Readonly<Record<Preset['name'], Preset>> = Object.freeze({
   quick: { name: 'quick', lengths: [256, 512, 1024, 2048], heads: 8, headDim: 64, repeats: 3, seed: 42 },
-  full: { name: 'full', lengths: [256, 512, 1024, 2048, 4096, 8192], heads: 8, headDim: 64, repeats: 5, seed: 42 },
+  full: {
+    name: 'full',
+    lengths: [256, 512, 1024, 2048, 4096, 8192],
+    heads: 8,
+    headDim: 64,
+    repeats: 5,
+    seed: 42,
+  },
 });
 
 /** Looks a preset up by name, with an error that lists the valid ones. */
 export function getPreset(name: string): Preset {
   const preset = (PRESETS as Record<string, Preset>)[name];
-  if (!preset) throw new InvalidArgumentError('experiments', '--preset', `one of ${Object.keys(PRESETS).join(', ')}`, name);
+  if (!preset)
+    throw new InvalidArgumentError(
+      'experiments',
+      '--preset',
+      `one of ${Object.keys(PRESETS).join(', ')}`,
+      name,
+    );
   return preset;
 }

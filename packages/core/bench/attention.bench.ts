@@ -12,7 +12,8 @@ const inputs = (n: number) => () => ({
 });
 type In = ReturnType<ReturnType<typeof inputs>>;
 const flops = (n: number) => 4 * B * H * n * n * D;
-const cpuTooSlow = (n: number) => (backend: string) => (backend === 'cpu' && n > 1024 ? 'cpu backend: minutes per run above N=1024' : undefined);
+const cpuTooSlow = (n: number) => (backend: string) =>
+  backend === 'cpu' && n > 1024 ? 'cpu backend: minutes per run above N=1024' : undefined;
 
 /** The pinned baseline (ARCHITECTURE.md): 4-D matMul with transposeB → softmax → matMul. */
 const plainTfjsOps = ({ q, k, v }: In) =>
@@ -34,7 +35,14 @@ export default defineBenchSuite({
   iterations: 5,
   cases: [
     ...NS.flatMap((n) => [
-      { name: `dense N=${n}`, params: { N: n, H, d: D }, flops: flops(n), setup: inputs(n), run: (x: In) => scaledDotProductAttention(x.q, x.k, x.v), skip: cpuTooSlow(n) },
+      {
+        name: `dense N=${n}`,
+        params: { N: n, H, d: D },
+        flops: flops(n),
+        setup: inputs(n),
+        run: (x: In) => scaledDotProductAttention(x.q, x.k, x.v),
+        skip: cpuTooSlow(n),
+      },
       {
         name: `memory-efficient N=${n}`,
         params: { N: n, H, d: D },
@@ -52,7 +60,14 @@ export default defineBenchSuite({
         iterations: n >= 4096 ? 2 : 3,
         skip: cpuTooSlow(n),
       },
-      { name: `matMuls only N=${n}`, params: { N: n, H, d: D }, flops: flops(n), setup: inputs(n), run: matMulsOnly, skip: cpuTooSlow(n) },
+      {
+        name: `matMuls only N=${n}`,
+        params: { N: n, H, d: D },
+        flops: flops(n),
+        setup: inputs(n),
+        run: matMulsOnly,
+        skip: cpuTooSlow(n),
+      },
     ]),
     {
       name: 'memory-efficient causal N=16384',
@@ -74,10 +89,32 @@ export default defineBenchSuite({
     },
   ],
   ratios: [
-    { name: 'plain tfjs ops / dense, N=2048 (speed-up)', numerator: 'plain tfjs ops N=2048', denominator: 'dense N=2048', target: { op: '>=', value: 10 } },
-    { name: 'matMuls only / dense, N=2048 (share of matMul throughput)', numerator: 'matMuls only N=2048', denominator: 'dense N=2048', target: { op: '>=', value: 0.25 } },
-    { name: 'memory-efficient / dense, N=2048', numerator: 'memory-efficient N=2048', denominator: 'dense N=2048' },
-    { name: 'memory-efficient / dense, N=4096', numerator: 'memory-efficient N=4096', denominator: 'dense N=4096' },
-    { name: 'plain tfjs ops / dense, N=512 (cpu)', numerator: 'plain tfjs ops N=512', denominator: 'dense N=512' },
+    {
+      name: 'plain tfjs ops / dense, N=2048 (speed-up)',
+      numerator: 'plain tfjs ops N=2048',
+      denominator: 'dense N=2048',
+      target: { op: '>=', value: 10 },
+    },
+    {
+      name: 'matMuls only / dense, N=2048 (share of matMul throughput)',
+      numerator: 'matMuls only N=2048',
+      denominator: 'dense N=2048',
+      target: { op: '>=', value: 0.25 },
+    },
+    {
+      name: 'memory-efficient / dense, N=2048',
+      numerator: 'memory-efficient N=2048',
+      denominator: 'dense N=2048',
+    },
+    {
+      name: 'memory-efficient / dense, N=4096',
+      numerator: 'memory-efficient N=4096',
+      denominator: 'dense N=4096',
+    },
+    {
+      name: 'plain tfjs ops / dense, N=512 (cpu)',
+      numerator: 'plain tfjs ops N=512',
+      denominator: 'dense N=512',
+    },
   ],
 });

@@ -176,7 +176,11 @@ export class AttentionMaskPlan {
       const asBool = sliced.dtype === 'bool' ? sliced : tf.notEqual(sliced, 0);
       allowed = allowed === undefined ? asBool : tf.logicalAnd(allowed, asBool);
       // A tensor mask can empty rows anywhere; zero them out after the softmax.
-      const rowAny = tf.any(tf.broadcastTo(allowed, [allowed.shape[0]!, allowed.shape[1]!, rows, cols]), -1, true);
+      const rowAny = tf.any(
+        tf.broadcastTo(allowed, [allowed.shape[0]!, allowed.shape[1]!, rows, cols]),
+        -1,
+        true,
+      );
       const bias = tf.where(allowed, tf.zeros(allowed.shape), tf.fill(allowed.shape, MASK_FILL));
       return { state: 'partial', bias, rowValid: tf.cast(rowAny, 'float32'), rowAny };
     }

@@ -108,8 +108,18 @@ export function memoryEfficientAttention(
               }
               let s: tf.Tensor = tf.matMul(qc, kTChunks[ci]!);
               if (opts.scoreMod !== undefined) {
-                const block = { batchStart: b, headStart: h, qStart: q0, kvStart: k0, qLen: dims.qLen, kvLen: dims.kvLen };
-                s = tf.reshape(applyScoreMod(FN, opts.scoreMod, tf.reshape(s, [1, 1, q1 - q0, k1 - k0]), block), [q1 - q0, k1 - k0]);
+                const block = {
+                  batchStart: b,
+                  headStart: h,
+                  qStart: q0,
+                  kvStart: k0,
+                  qLen: dims.qLen,
+                  kvLen: dims.kvLen,
+                };
+                s = tf.reshape(
+                  applyScoreMod(FN, opts.scoreMod, tf.reshape(s, [1, 1, q1 - q0, k1 - k0]), block),
+                  [q1 - q0, k1 - k0],
+                );
                 s = tf.maximum(s, -3e38); // a score modifier may return −∞; keep the softmax finite
               }
               if (bias !== undefined) s = tf.add(s, tf.reshape(bias, [q1 - q0, k1 - k0]));

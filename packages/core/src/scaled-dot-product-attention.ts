@@ -129,7 +129,10 @@ export function scaledDotProductAttention(
         // A scope per head frees its N² scores before the next head starts (peak: one head's scores).
         const [o, p2] = tf.tidy(() => {
           const scores = tf.matMul(qHeads[b * dims.heads + h]!, kTHeads[kvIdx]!);
-          const pp = tf.reshape(probs(tf.reshape(scores, [1, 1, dims.qLen, dims.kvLen]), b, 1, h, 1), [dims.qLen, dims.kvLen]);
+          const pp = tf.reshape(probs(tf.reshape(scores, [1, 1, dims.qLen, dims.kvLen]), b, 1, h, 1), [
+            dims.qLen,
+            dims.kvLen,
+          ]);
           return [tf.matMul(pp, vHeads[kvIdx]!), weightsOut ? pp : tf.zeros([0])];
         });
         outs.push(o);

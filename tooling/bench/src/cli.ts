@@ -40,11 +40,25 @@ function discover(): string[] {
   return files.sort();
 }
 
-function runIsolated(file: string, caseName: string, backend: string, iterations: number): Promise<CaseMeasurement> {
+function runIsolated(
+  file: string,
+  caseName: string,
+  backend: string,
+  iterations: number,
+): Promise<CaseMeasurement> {
   return new Promise((resolvePromise) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=@efficient-attention/source', '--import', 'tsx', join(here, 'run-case.ts'), file, caseName, backend, String(iterations)],
+      [
+        '--conditions=@efficient-attention/source',
+        '--import',
+        'tsx',
+        join(here, 'run-case.ts'),
+        file,
+        caseName,
+        backend,
+        String(iterations),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -58,19 +72,33 @@ function runIsolated(file: string, caseName: string, backend: string, iterations
     child.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('@@RESULT@@'));
       if (line) return resolvePromise(JSON.parse(line.slice('@@RESULT@@'.length)) as CaseMeasurement);
-      const reason = /out of memory|Aborted|heap/i.test(err) ? 'out of memory' : err.trim().split('\n').pop() ?? `exit ${code}`;
-      resolvePromise({ suite: '', case: caseName, backend, params: {}, status: 'error', note: reason.slice(0, 160) });
+      const reason = /out of memory|Aborted|heap/i.test(err)
+        ? 'out of memory'
+        : (err.trim().split('\n').pop() ?? `exit ${code}`);
+      resolvePromise({
+        suite: '',
+        case: caseName,
+        backend,
+        params: {},
+        status: 'error',
+        note: reason.slice(0, 160),
+      });
     });
   });
 }
 
-const fmt = (x: number | undefined, digits = 1) => (x === undefined ? '' : x >= 100 ? x.toFixed(0) : x.toFixed(digits));
+const fmt = (x: number | undefined, digits = 1) =>
+  x === undefined ? '' : x >= 100 ? x.toFixed(0) : x.toFixed(digits);
 
 const filter = options.filter as string | undefined;
 mkdirSync(join(root, options.out as string), { recursive: true });
 const machine = machineInfo();
-console.log(`Machine: ${machine.cpu}, ${machine.logicalCores} logical cores, ${machine.memoryGb} GB, Node ${machine.node}, tfjs ${machine.tfjs}`);
-console.log('Times are medians after one warm-up; compare ratios measured in the same run, not absolute times across runs.\n');
+console.log(
+  `Machine: ${machine.cpu}, ${machine.logicalCores} logical cores, ${machine.memoryGb} GB, Node ${machine.node}, tfjs ${machine.tfjs}`,
+);
+console.log(
+  'Times are medians after one warm-up; compare ratios measured in the same run, not absolute times across runs.\n',
+);
 
 for (const file of discover()) {
   const suite = (await import(pathToFileURL(file).href)).default as BenchSuite;
@@ -84,7 +112,9 @@ for (const file of discover()) {
   for (const backend of backends) {
     for (const c of cases) {
       process.stdout.write(`  ${suite.name} · ${c.name} · ${backend} … `);
-      const m = isolated ? await runIsolated(file, c.name, backend, iterations) : await measureCase(suite.name, c, backend, iterations);
+      const m = isolated
+        ? await runIsolated(file, c.name, backend, iterations)
+        : await measureCase(suite.name, c, backend, iterations);
       const full = { ...m, suite: suite.name, params: c.params };
       results.push(full);
       process.stdout.write(m.status === 'ok' ? `${fmt(m.medianMs)} ms\n` : `${m.status}: ${m.note}\n`);
@@ -112,20 +142,37 @@ for (const file of discover()) {
     backends.map((backend) => {
       const num = results.find((r) => r.case === ratio.numerator && r.backend === backend);
       const den = results.find((r) => r.case === ratio.denominator && r.backend === backend);
-      const value = num?.medianMs !== undefined && den?.medianMs !== undefined ? num.medianMs / den.medianMs : undefined;
+      const value =
+        num?.medianMs !== undefined && den?.medianMs !== undefined ? num.medianMs / den.medianMs : undefined;
       const met =
-        value === undefined || !ratio.target ? undefined : ratio.target.op === '<=' ? value <= ratio.target.value : value >= ratio.target.value;
+        value === undefined || !ratio.target
+          ? undefined
+          : ratio.target.op === '<='
+            ? value <= ratio.target.value
+            : value >= ratio.target.value;
       return { name: ratio.name, backend, value, target: ratio.target, met };
     }),
   );
   if (ratios.length > 0) {
-    const rt = new Table({ head: ['ratio (time / time, same run)', 'backend', 'value', 'target', 'met'], style: { head: [] } });
+    const rt = new Table({
+      head: ['ratio (time / time, same run)', 'backend', 'value', 'target', 'met'],
+      style: { head: [] },
+    });
     for (const r of ratios) {
-      rt.push([r.name, r.backend, r.value === undefined ? 'n/a' : r.value.toFixed(3), r.target ? `${r.target.op} ${r.target.value}` : '', r.met === undefined ? '' : r.met ? 'yes' : 'NO']);
+      rt.push([
+        r.name,
+        r.backend,
+        r.value === undefined ? 'n/a' : r.value.toFixed(3),
+        r.target ? `${r.target.op} ${r.target.value}` : '',
+        r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+      ]);
     }
     console.log(rt.toString());
   }
   const out = join(root, options.out as string, `${suite.name.replace(/[^a-z0-9-]+/gi, '_')}.json`);
-  writeFileSync(out, `${JSON.stringify({ suite: suite.name, machine, iterations, isolated, results, ratios }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ suite: suite.name, machine, iterations, isolated, results, ratios }, null, 2)}\n`,
+  );
   console.log(`wrote ${out}\n`);
 }
