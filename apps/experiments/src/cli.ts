@@ -29,7 +29,13 @@ cli
 const { options } = cli.parse();
 if (options.help) process.exit(0);
 
-const preset = getPreset(String(options.preset));
+let preset: ReturnType<typeof getPreset>;
+try {
+  preset = getPreset(String(options.preset));
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
 const only = options.only ? String(options.only).split(',') : [...EXPERIMENTS];
 for (const name of only) {
   if (!(EXPERIMENTS as readonly string[]).includes(name)) {
