@@ -16,6 +16,12 @@ export interface ScoreBlock {
  * Applies a score modifier to a `[nb, nh, rows, cols]` block of scores. Uses the tensor form when the
  * modifier has one (differentiable); otherwise evaluates the scalar form on the CPU (no gradient flows
  * through it: documented on every attention function).
+ *
+ * @example
+ * ```ts
+ * const block = { batchStart: 0, headStart: 0, qStart: 0, kvStart: 0, qLen: 4, kvLen: 4 };
+ * const modified = applyScoreMod('myAttention', alibiLike, scores4d, block);
+ * ```
  */
 export function applyScoreMod(fn: string, mod: ScoreMod, scores: tf.Tensor, block: ScoreBlock): tf.Tensor {
   if (mod === null || typeof mod !== 'object' || mod.kind !== 'score-mod') {

@@ -32,6 +32,12 @@ export interface BlockBias {
  * Turns `causal` + `mask` into per-block biases. Causal is bottom-right aligned (query i sees keys
  * `kv ≤ i + kvLen − qLen`, the KV-cache convention of FlashAttention ≥ 2.1). Predicates are evaluated per
  * block and broadcast over batch/heads when they declare themselves invariant.
+ *
+ * @example
+ * ```ts
+ * const plan = new AttentionMaskPlan('myAttention', dims, true, (_b, _h, q, kv) => q - kv < 64);
+ * const { state, bias, rowValid } = plan.blockBias(0, 1, 0, 1, 0, 128, 0, 128); // one head, one 128×128 block
+ * ```
  */
 export class AttentionMaskPlan {
   readonly hasMask: boolean;

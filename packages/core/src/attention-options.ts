@@ -24,9 +24,16 @@ export interface ResolvedAttentionOptions {
   scoreMod: ScoreMod | undefined;
 }
 
+/** The option names {@link AttentionOptions} accepts, for `assertKnownOptions`. */
 export const ATTENTION_OPTION_KEYS = ['scale', 'causal', 'mask', 'scoreMod'] as const;
 
-/** Validates and fills defaults. `extraKeys` are the caller's own options. */
+/** Validates and fills defaults. `extraKeys` are the caller's own options.  *
+ * @example
+ * ```ts
+ * const dims = validateAttentionInputs('myAttention', q, k, v);
+ * const { scale, causal, mask } = resolveAttentionOptions('myAttention', dims, options, ['blockSize']);
+ * ```
+ */
 export function resolveAttentionOptions(
   fn: string,
   dims: AttentionDims,
@@ -43,7 +50,12 @@ export function resolveAttentionOptions(
   return { scale, causal: o.causal === true, mask: o.mask, scoreMod: o.scoreMod };
 }
 
-/** Splits `[B, H, N, D]` into B·H tensors `[N, D]` (row-major over batch then head). */
+/** Splits `[B, H, N, D]` into B·H tensors `[N, D]` (row-major over batch then head).  *
+ * @example
+ * ```ts
+ * const heads = splitHeads(tf, q); // [2, 4, N, d] → eight [N, d] tensors, batch-major
+ * ```
+ */
 export function splitHeads(tfx: typeof tf, x: tf.Tensor): tf.Tensor2D[] {
   const [b, h, n, d] = x.shape as [number, number, number, number];
   // tfjs 4.22's Unpack gradient breaks for a single output (the tape hands it a tensor, not an array).
@@ -51,7 +63,12 @@ export function splitHeads(tfx: typeof tf, x: tf.Tensor): tf.Tensor2D[] {
   return tfx.unstack(tfx.reshape(x, [b * h, n, d])) as tf.Tensor2D[];
 }
 
-/** Index of the kv head that q head `h` reads under grouped-query attention. */
+/** Index of the kv head that q head `h` reads under grouped-query attention.  *
+ * @example
+ * ```ts
+ * kvHeadOf({ ...dims, heads: 8, kvHeads: 2 }, 5); // 1: heads 4–7 read kv head 1
+ * ```
+ */
 export function kvHeadOf(dims: AttentionDims, h: number): number {
   return Math.floor(h / (dims.heads / dims.kvHeads));
 }

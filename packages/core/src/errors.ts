@@ -3,7 +3,13 @@
  * what was received, so that a user can fix the call without reading our source.
  */
 
-/** Formats a received value for an error message: shapes as `[a, b]`, strings quoted, long arrays cut. */
+/** Formats a received value for an error message: shapes as `[a, b]`, strings quoted, long arrays cut.  *
+ * @example
+ * ```ts
+ * describeValue(tf.zeros([2, 3])); // 'a float32 tensor of shape [2, 3]'
+ * describeValue('x'); // '"x"'
+ * ```
+ */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) {
@@ -51,7 +57,12 @@ export class InvalidArgumentError extends Error {
   }
 }
 
-/** Two options cannot be combined; the message says why and what to do instead. */
+/** Two options cannot be combined; the message says why and what to do instead.  *
+ * @example
+ * ```ts
+ * throw new IncompatibleOptionsError('linformer', 'causal masking is not possible: E and F mix future keys into every projected key.');
+ * ```
+ */
 export class IncompatibleOptionsError extends Error {
   override readonly name = 'IncompatibleOptionsError';
   constructor(
@@ -62,7 +73,12 @@ export class IncompatibleOptionsError extends Error {
   }
 }
 
-/** A registry lookup or registration failed (unknown name, or a name registered twice). */
+/** A registry lookup or registration failed (unknown name, or a name registered twice).  *
+ * @example
+ * ```ts
+ * try { registry.get('flash'); } catch (e) { if (e instanceof RegistryError) console.log(e.message); }
+ * ```
+ */
 export class RegistryError extends Error {
   override readonly name = 'RegistryError';
 }

@@ -26,7 +26,12 @@ const FN = 'scaledDotProductAttention';
  */
 const SPLIT_HEADS_MIN_SCORES = 64 * 64;
 
-/** Whether to compute attention head by head with 2-D matMuls on the active backend. */
+/** Whether to compute attention head by head with 2-D matMuls on the active backend.  *
+ * @example
+ * ```ts
+ * prefersPerHeadMatMul(dims); // true on wasm for N = 2048
+ * ```
+ */
 export function prefersPerHeadMatMul(dims: AttentionDims): boolean {
   return tf.getBackend() === 'wasm' && dims.qLen * dims.kvLen >= SPLIT_HEADS_MIN_SCORES;
 }
@@ -55,6 +60,7 @@ export function scaledDotProductAttention(
   v: tf.Tensor,
   options: ScaledDotProductAttentionOptions & { returnWeights: true },
 ): AttentionWithWeights;
+/** Scaled dot-product attention returning the output only; see the overload above for the full description. */
 export function scaledDotProductAttention(
   q: tf.Tensor,
   k: tf.Tensor,

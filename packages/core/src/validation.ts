@@ -2,7 +2,12 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from './errors.js';
 import type { AttentionDims } from './types.js';
 
-/** Throws when `options` has a key outside `allowed`, so that a typo never passes silently. */
+/** Throws when `options` has a key outside `allowed`, so that a typo never passes silently.  *
+ * @example
+ * ```ts
+ * assertKnownOptions('slidingWindow', options, ['before', 'after']); // throws on { befor: 3 }
+ * ```
+ */
 export function assertKnownOptions(
   fn: string,
   options: object | undefined,
@@ -24,7 +29,12 @@ export function assertKnownOptions(
   }
 }
 
-/** Throws unless `value` is a finite number (optionally > 0, or an integer within bounds). */
+/** Throws unless `value` is a finite number (optionally > 0, or an integer within bounds).  *
+ * @example
+ * ```ts
+ * assertNumber('createBlockMask', 'options.blockSize', blockSize, { integer: true, positive: true });
+ * ```
+ */
 export function assertNumber(
   fn: string,
   parameter: string,
@@ -61,6 +71,11 @@ function assertTensorLike(fn: string, name: string, x: unknown): asserts x is Te
  *
  * Rules: q, k, v are float32 rank-4 tensors; k and v agree on batch, kv heads and length; q and k agree on
  * batch and head dim; q heads are a multiple of kv heads (grouped-query attention); lengths are ≥ 1.
+ *
+ * @example
+ * ```ts
+ * const { batch, heads, qLen, kvLen, headDim } = validateAttentionInputs('myAttention', q, k, v);
+ * ```
  */
 export function validateAttentionInputs(fn: string, q: unknown, k: unknown, v: unknown): AttentionDims {
   const named: Array<[string, unknown]> = [

@@ -20,6 +20,11 @@ export interface FusedAttentionAttrs {
 /**
  * `EAFusedAttention`: softmax(q·kᵀ·scale [+ causal mask])·v in one kernel (flash-style tiling and online
  * softmax in the backends). Reference: {@link scaledDotProductAttention}.
+ *
+ * @example
+ * ```ts
+ * const out = fusedAttentionKernel.run({ q, k, v }, { scale: 1 / 8, causal: true });
+ * ```
  */
 export const fusedAttentionKernel = defineKernelContract<FusedAttentionInputs, FusedAttentionAttrs>({
   name: 'EAFusedAttention',

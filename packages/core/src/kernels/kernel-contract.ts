@@ -63,12 +63,22 @@ export function defineKernelContract<Inputs extends Record<string, tf.Tensor>, A
   return contract;
 }
 
-/** Whether the active (or given) backend has a kernel registered for the contract. */
+/** Whether the active (or given) backend has a kernel registered for the contract.  *
+ * @example
+ * ```ts
+ * if (!hasKernelFor(fusedAttentionKernel, 'webgpu')) console.warn('webgpu runs the reference attention');
+ * ```
+ */
 export function hasKernelFor(contract: { name: string }, backendName: string = tf.getBackend()): boolean {
   return tf.getKernel(contract.name, backendName) !== undefined;
 }
 
-/** Names of all defined kernel contracts (for capability reports and docs). */
+/** Names of all defined kernel contracts (for capability reports and docs).  *
+ * @example
+ * ```ts
+ * listKernelContracts(); // ['EAFusedAttention', …]
+ * ```
+ */
 export function listKernelContracts(): string[] {
   return [...contracts.keys()].sort();
 }

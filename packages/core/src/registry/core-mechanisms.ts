@@ -15,7 +15,13 @@ const exactDenseCapabilities = {
   trainableParameters: false,
 } as const;
 
-/** `dense`: {@link scaledDotProductAttention}, O(N²) time and memory. */
+/** `dense`: {@link scaledDotProductAttention}, O(N²) time and memory.  *
+ * @example
+ * ```ts
+ * const dense = denseMechanism.create({}, { seed: 0, heads: 8, headDim: 64 });
+ * const out = dense.apply(q, k, v, { causal: true });
+ * ```
+ */
 export const denseMechanism: MechanismDefinition<Record<string, never>> = {
   name: 'dense',
   description: 'Full softmax attention: every query attends to every key (the reference).',
@@ -42,7 +48,12 @@ export interface MemoryEfficientConfig {
   keyChunkSize: number;
 }
 
-/** `memory-efficient`: {@link memoryEfficientAttention}, O(N²) time, O(N·chunk) forward memory. */
+/** `memory-efficient`: {@link memoryEfficientAttention}, O(N²) time, O(N·chunk) forward memory.  *
+ * @example
+ * ```ts
+ * const me = memoryEfficientMechanism.create({ queryChunkSize: 256 }, { seed: 0, heads: 8, headDim: 64 });
+ * ```
+ */
 export const memoryEfficientMechanism: MechanismDefinition<MemoryEfficientConfig> = {
   name: 'memory-efficient',
   description: 'Exact attention over query/key chunks with an online softmax; memory grows with N·chunk.',

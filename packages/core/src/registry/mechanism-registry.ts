@@ -52,5 +52,11 @@ export class MechanismRegistry {
   }
 }
 
-/** The default registry the transformer package and the apps read. */
+/** The default registry the transformer package and the apps read.  *
+ * @example
+ * ```ts
+ * registerCoreMechanisms(); // fills this registry
+ * attentionMechanisms.names(); // ['dense', 'memory-efficient']
+ * ```
+ */
 export const attentionMechanisms = new MechanismRegistry();

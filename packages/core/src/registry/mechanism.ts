@@ -85,7 +85,12 @@ export interface MechanismDefinition<Config extends object = object> {
   create(config: Partial<Config>, context: MechanismContext): MechanismInstance;
 }
 
-/** Freezes a capabilities record (and its accuracy) so that it is data, not state. */
+/** Freezes a capabilities record (and its accuracy) so that it is data, not state.  *
+ * @example
+ * ```ts
+ * const capabilities = defineCapabilities({ family: 'sparse', accuracy: { kind: 'exact' }, supportsCausal: true, … });
+ * ```
+ */
 export function defineCapabilities(c: MechanismCapabilities): MechanismCapabilities {
   return Object.freeze({ ...c, accuracy: Object.freeze({ ...c.accuracy }) });
 }
