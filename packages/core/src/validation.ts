@@ -12,16 +12,18 @@ export function assertKnownOptions(
   fn: string,
   options: object | undefined,
   allowed: readonly string[],
+  /** How the object is named in messages: `options`, `options.xpos`, `attrs`… */
+  path = 'options',
 ): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError(fn, 'options', 'an options object', options);
+    throw new InvalidArgumentError(fn, path, 'an options object', options);
   }
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
       throw new InvalidArgumentError(
         fn,
-        `options.${key}`,
+        `${path}.${key}`,
         `one of the known options (${allowed.join(', ')})`,
         key,
       );

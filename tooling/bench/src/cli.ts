@@ -24,7 +24,9 @@ cli
   .option('--shared', 'run all cases of a suite in this process (faster; memory columns become cumulative)')
   .option('--out <dir>', 'where to write JSON', { default: 'bench-results' })
   .help();
-const { options } = cli.parse();
+// `pnpm bench -- --filter x` forwards a literal `--`; drop it so the options after it are parsed.
+const argv = process.argv.filter((a, i) => !(a === '--' && i === 2));
+const { options } = cli.parse(argv);
 if (options.help) process.exit(0);
 
 function discover(): string[] {

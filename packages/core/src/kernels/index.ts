@@ -10,3 +10,4 @@ export {
   listKernelContracts,
 } from './kernel-contract.js';
 export * from './ternary-matmul.js';
+export * from './rope.js';

@@ -4,6 +4,7 @@ import * as fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { createRandom } from '../random.js';
 import {
+  type TernaryMatMulInputs,
   type TernaryPackingFormat,
   ternaryMatMul,
   ternaryMatMulKernel,
@@ -54,7 +55,7 @@ function buildCase({ m, k, n, format, seed }: Case) {
       expected[row * n + col] = Math.fround(Math.fround(acc * activationScales[row]!) * weightScale);
     }
   }
-  const inputs = {
+  const inputs: TernaryMatMulInputs = {
     activations: tf.tensor2d(activations, [m, k], 'int32'),
     weights: tf.tensor2d(packed, [n, words], 'int32'),
     weightScale: tf.scalar(weightScale),
@@ -108,11 +109,14 @@ describeBackends('ternaryMatMul (EATernaryMatMul reference)', () => {
     // tq1 byte 250 → 250 − 243 = 7 = 1 + 2·3 → digits (1, 2, 0, 0, 0) → t = (0, 1, −1, −1, −1).
     const ones = tf.tensor2d([[1, 10, 100, 1000, 10000]], [1, 5], 'int32');
     const scales = { weightScale: tf.scalar(1), activationScales: tf.tensor1d([1]) };
-    const tq1 = ternaryMatMul({ activations: ones, weights: tf.tensor2d([[250]], [1, 1], 'int32'), ...scales }, {
-      k: 5,
-      n: 1,
-      format: 'tq1',
-    });
+    const tq1 = ternaryMatMul(
+      { activations: ones, weights: tf.tensor2d([[250]], [1, 1], 'int32'), ...scales },
+      {
+        k: 5,
+        n: 1,
+        format: 'tq1',
+      },
+    );
     expect(Array.from(tq1.dataSync())).toEqual([10 - 100 - 1000 - 10000]);
     // i2s word 0b11_01 → codes (1, 3) → t = (0, 2).
     const i2s = ternaryMatMul(
@@ -129,18 +133,26 @@ describeBackends('ternaryMatMul (EATernaryMatMul reference)', () => {
 
   it('rejects wrong dtypes, shapes and attributes with errors naming the parameter', () => {
     const c = buildCase({ m: 2, k: 20, n: 3, format: 'i2s', seed: 1 });
-    const bad = (inputs: Partial<typeof c.inputs>, attrs: object = c.attrs) => () =>
-      ternaryMatMul({ ...c.inputs, ...inputs } as typeof c.inputs, attrs as typeof c.attrs);
+    const bad =
+      (inputs: Partial<typeof c.inputs>, attrs: object = c.attrs) =>
+      () =>
+        ternaryMatMul({ ...c.inputs, ...inputs } as typeof c.inputs, attrs as typeof c.attrs);
     const floatActivations = tf.cast(c.inputs.activations, 'float32');
     const fewWords = tf.zeros([3, 1], 'int32');
     const vectorScale = tf.ones([1]);
     const wrongScales = tf.ones([3]);
-    expect(bad({ activations: floatActivations })).toThrow(/`activations.dtype` must be "int32", received "float32"/);
+    expect(bad({ activations: floatActivations })).toThrow(
+      /`activations.dtype` must be "int32", received "float32"/,
+    );
     expect(bad({ weights: fewWords })).toThrow(/`weights.shape` must be \[3, 2\], received \[3, 1\]/);
     expect(bad({ weightScale: vectorScale })).toThrow(/`weightScale.shape` must be \[\], received \[1\]/);
     expect(bad({ activationScales: wrongScales })).toThrow(/`activationScales.shape` must be \[2\]/);
-    expect(bad({}, { ...c.attrs, k: 21 })).toThrow(/`activations.shape` must be \[2, 21\], received \[2, 20\]/);
-    expect(bad({}, { ...c.attrs, format: 'q4' })).toThrow(/`attrs.format` must be one of i2s, tq1, received "q4"/);
+    expect(bad({}, { ...c.attrs, k: 21 })).toThrow(
+      /`activations.shape` must be \[2, 21\], received \[2, 20\]/,
+    );
+    expect(bad({}, { ...c.attrs, format: 'q4' })).toThrow(
+      /`attrs.format` must be one of i2s, tq1, received "q4"/,
+    );
     expect(bad({}, { ...c.attrs, transpose: true })).toThrow(/`attrs.transpose` must be one of the known/);
     expect(bad({}, { ...c.attrs, k: 2 ** 20 })).toThrow(/`attrs.k` must be an integer ≥ 1 ≤ 131072/);
     tf.dispose([floatActivations, fewWords, vectorScale, wrongScales, ...Object.values(c.inputs)]);

@@ -89,8 +89,10 @@ export const ternaryMatMulKernel = defineKernelContract<TernaryMatMulInputs, Ter
  *
  * Validates, then runs the kernel registered for the active backend (e.g. `@efficient-attention/bitnet`'s
  * multiplication-free typed-array kernel on `cpu`, after `registerBitnetKernels()`), else the reference:
- * unpack with tfjs ops (bitwiseAnd, mod), `matMul`, scale. The integer sum is exact in both (K ≤ 131072),
- * and the two scalings are applied in this order, so kernels can match the reference bit for bit.
+ * decode each position within a word with tfjs ops (bitwiseAnd, mod), multiply it by the matching
+ * activations with a 2-D `matMul`, sum, scale. The integer sum is exact in both for packer-produced codes
+ * (K ≤ 131072), and the two scalings are applied in this order, so kernels can match the reference bit for
+ * bit.
  * Forward only (no gradient): train through the float latent weights (BitLinear's straight-through
  * estimator) and use this for inference.
  *
@@ -145,7 +147,12 @@ function validateTernaryMatMul(inputs: TernaryMatMulInputs, attrs: TernaryMatMul
   assertNumber(FN, 'attrs.n', attrs.n, { integer: true, min: 1 });
   assertTernaryFormat(FN, 'attrs.format', attrs.format);
   if (inputs === null || typeof inputs !== 'object') {
-    throw new InvalidArgumentError(FN, 'inputs', 'an object { activations, weights, weightScale, activationScales }', inputs);
+    throw new InvalidArgumentError(
+      FN,
+      'inputs',
+      'an object { activations, weights, weightScale, activationScales }',
+      inputs,
+    );
   }
   const a = inputs.activations as tf.Tensor | null | undefined;
   if (a === undefined || a === null || !Array.isArray(a.shape) || a.shape.length !== 2) {
@@ -159,34 +166,60 @@ function validateTernaryMatMul(inputs: TernaryMatMulInputs, attrs: TernaryMatMul
 }
 
 /**
- * Unpacks `[N, words]` into the float32 ternary matrix `[N, K]` with tfjs ops only. Each field is isolated
- * with `bitwiseAnd`; the masked int32 has at most 8 significant bits, so its float32 cast is exact, and
- * dividing by a power of two then taking a floored `mod` recovers the field (also for the sign bit).
+ * The field of every packed word selected by `mask`, shifted down by `shift` bits, as float32 `[N, words]`.
+ * The masked int32 has at most 8 significant bits, so its float32 cast is exact, and so is the scaling by a
+ * power of two. Only the field holding bit 31 can come out negative (the int32 sign): add 2^bits back.
+ * (Only fast elementwise ops: tfjs's `mod` and `floorDiv` are about 20–50× slower than `mul` on wasm.)
  */
-function unpackTernaryRows(words: tf.Tensor, k: number, format: TernaryPackingFormat): tf.Tensor2D {
-  const [n, w] = words.shape as [number, number];
-  const fields = format === 'i2s' ? 16 : 4;
-  const bits = format === 'i2s' ? 2 : 8;
-  const masks = Array.from({ length: fields }, (_, j) => (((1 << bits) - 1) << (bits * j)) | 0);
-  const divisors = Array.from({ length: fields }, (_, j) => 2 ** (bits * j));
-  const repeated = tf.tile(tf.reshape(words, [n, w, 1]), [1, 1, fields]);
-  const maskTensor = tf.tile(tf.tensor3d(masks, [1, 1, fields], 'int32'), [n, w, 1]);
-  const shifted = tf.div(tf.cast(tf.bitwiseAnd(repeated, maskTensor), 'float32'), tf.tensor1d(divisors));
-  const field = tf.mod(shifted, 2 ** bits); // [n, w, fields]
-  if (format === 'i2s') {
-    return tf.sub(tf.slice(tf.reshape(field, [n, w * 16]), [0, 0], [n, k]), 1) as tf.Tensor2D;
-  }
-  const bytes = tf.reshape(tf.slice(tf.reshape(field, [n, w * 4]), [0, 0], [n, Math.ceil(k / 5)]), [n, -1, 1]);
-  const digits = tf.mod(tf.floorDiv(bytes, tf.tensor3d([1, 3, 9, 27, 81], [1, 1, 5])), 3);
-  return tf.sub(tf.slice(tf.reshape(digits, [n, -1]), [0, 0], [n, k]), 1) as tf.Tensor2D;
+function wordField(words: tf.Tensor, mask: number, shift: number, bits: number): tf.Tensor {
+  const masked = tf.bitwiseAnd(words, tf.fill(words.shape, mask | 0, 'int32'));
+  const value = tf.mul(tf.cast(masked, 'float32'), 2 ** -shift);
+  return shift + bits === 32 ? tf.where(tf.less(value, 0), tf.add(value, 2 ** bits), value) : value;
 }
 
+/**
+ * The ternary values of the weight rows at positions `perWord·q + j` (q = word index), one float32 `[N,
+ * words]` tensor per position j within a word: each of the 4 bytes of a word holds 4 base-4 digits (i2s,
+ * 2-bit codes) or 5 base-3 digits (tq1), and t = digit − 1. Bytes are isolated with `bitwiseAnd` (4 calls:
+ * it is the slowest op here), digits with `floor`: f[i] = ⌊byte / radixⁱ⌋ is computed as
+ * ⌊(byte + ½)·radix⁻ⁱ⌋, whose exact value lies at least 1/486 from an integer — far more than the rounding
+ * of one multiplication — and digit i = f[i] − radix·f[i + 1].
+ */
+function ternaryFields(words: tf.Tensor, format: TernaryPackingFormat): tf.Tensor[] {
+  const [radix, digits] = format === 'i2s' ? [4, 4] : [3, 5];
+  const fields: tf.Tensor[] = [];
+  for (let b = 0; b < 4; b++) {
+    const byte = wordField(words, 255 << (8 * b), 8 * b, 8);
+    const half = tf.add(byte, 0.5);
+    const f = [byte];
+    for (let i = 1; i <= digits; i++) f.push(tf.floor(tf.mul(half, radix ** -i)));
+    for (let i = 0; i < digits; i++) fields.push(tf.sub(tf.sub(f[i]!, tf.mul(f[i + 1]!, radix)), 1));
+  }
+  return fields;
+}
+
+/**
+ * The reference in tfjs ops, without materialising the unpacked `[K, N]` matrix: for each position j within
+ * a word, the decoded `[N, words]` values times the activations at positions `perWord·q + j` (a 2-D matMul
+ * with no transpose flags, the XNNPACK path on wasm), summed. Activations are zero-padded to whole words,
+ * so padding codes never count.
+ */
 function ternaryMatMulReference(inputs: TernaryMatMulInputs, attrs: TernaryMatMulAttrs): tf.Tensor2D {
   return tf.tidy(() => {
-    const t = unpackTernaryRows(inputs.weights, attrs.k, attrs.format); // [N, K]
-    // An explicit transpose keeps the matMul on wasm's XNNPACK path (no transpose flags).
-    const acc = tf.matMul(tf.cast(inputs.activations, 'float32'), tf.transpose(t));
     const m = inputs.activations.shape[0]!;
-    return tf.mul(tf.mul(acc, tf.reshape(inputs.activationScales, [m, 1])), inputs.weightScale) as tf.Tensor2D;
+    const words = inputs.weights.shape[1]!;
+    const perWord = attrs.format === 'i2s' ? 16 : 20;
+    const x = tf.pad(tf.cast(inputs.activations, 'float32'), [
+      [0, 0],
+      [0, words * perWord - attrs.k],
+    ]);
+    // xByPosition[j] is [words, M]: row q holds activation column perWord·q + j.
+    const xByPosition = tf.unstack(tf.transpose(tf.reshape(x, [m, words, perWord]), [2, 1, 0]));
+    const partial = ternaryFields(inputs.weights, attrs.format).map((t, j) => tf.matMul(t, xByPosition[j]!));
+    const acc = tf.transpose(tf.addN(partial)); // [M, N], exact integers (|sums| < 2^24)
+    return tf.mul(
+      tf.mul(acc, tf.reshape(inputs.activationScales, [m, 1])),
+      inputs.weightScale,
+    ) as tf.Tensor2D;
   });
 }

@@ -1,0 +1,138 @@
+import {
+  assertKnownOptions,
+  InvalidArgumentError,
+  TERNARY_PACKING_FORMATS,
+  type TernaryPackingFormat,
+  ternaryMatMul,
+} from '@efficient-attention/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { quantizeActivations } from './activation-quantization.js';
+import { type BitLinearOptions, normalizeInput, overRows, resolveBitLinearOptions } from './bit-linear.js';
+import { assertFloat32Tensor } from './tensor-arguments.js';
+import { packTernary } from './ternary-packing.js';
+import { quantizeWeights, type WeightBits } from './weight-quantization.js';
+
+/** BitLinear weights packed for inference: the `weights` and `weightScale` inputs of `EATernaryMatMul`. */
+export interface PackedBitLinearWeights {
+  /** `'i2s'` (2 bits/weight) or `'tq1'` (1.6 bits/weight). */
+  readonly format: TernaryPackingFormat;
+  /** The quantizer the weights went through (binary weights pack as ternary values). */
+  readonly weightBits: WeightBits;
+  /** dIn (K). */
+  readonly inFeatures: number;
+  /** dOut (N). */
+  readonly outFeatures: number;
+  /** int32 `[dOut, ternaryWordsPerRow(dIn, format)]`. */
+  readonly weights: tf.Tensor2D;
+  /** float32 scalar: the per-tensor weight scale. */
+  readonly scale: tf.Scalar;
+  /** Frees `weights` and `scale`. */
+  dispose(): void;
+}
+
+/** Options of {@link packBitLinearWeights}. */
+export interface PackBitLinearWeightsOptions {
+  /** The weight quantizer: `1` (binary) or `1.58` (ternary). Default `1.58`. */
+  weightBits?: WeightBits;
+  /** The packing. Default `'i2s'`. */
+  format?: TernaryPackingFormat;
+}
+
+/**
+ * Quantizes latent BitLinear weights `[dIn, dOut]` once (binary or ternary, BitNet / BitNet b1.58,
+ * https://arxiv.org/abs/2402.17764) and packs them by output column at 2 bits (`'i2s'`) or 1.6 bits
+ * (`'tq1'`) per weight — 16× and 20× smaller than float32. Reads the weights back once; throws on non-finite
+ * weights. Dispose the result when done.
+ *
+ * @example
+ * ```ts
+ * const packed = packBitLinearWeights(w, { format: 'tq1' }); // w: [dIn, dOut]
+ * const y = bitLinearPacked(x, packed);
+ * packed.dispose();
+ * ```
+ */
+export function packBitLinearWeights(
+  weight: tf.Tensor,
+  options: PackBitLinearWeightsOptions = {},
+): PackedBitLinearWeights {
+  const fn = 'packBitLinearWeights';
+  assertFloat32Tensor(fn, 'weight', weight, { rank: 2 });
+  assertKnownOptions(fn, options, ['weightBits', 'format']);
+  const weightBits = options.weightBits ?? 1.58;
+  if (weightBits !== 1 && weightBits !== 1.58) {
+    throw new InvalidArgumentError(fn, 'options.weightBits', '1 or 1.58', weightBits);
+  }
+  const format = options.format ?? 'i2s';
+  if (!TERNARY_PACKING_FORMATS.includes(format)) {
+    throw new InvalidArgumentError(
+      fn,
+      'options.format',
+      `one of ${TERNARY_PACKING_FORMATS.join(', ')}`,
+      format,
+    );
+  }
+  const [dIn, dOut] = weight.shape as [number, number];
+  const { values, scale } = quantizeWeights(weight, { bits: weightBits });
+  // Rows of the packing are columns of W: transpose [dIn, dOut] → [dOut, dIn].
+  const columns = tf.tidy(() => tf.transpose(values));
+  const packed = packTernary(columns.dataSync(), format, { rowLength: dIn });
+  tf.dispose([values, columns]);
+  const weights = tf.tensor2d(packed.words, [dOut, packed.words.length / dOut], 'int32');
+  return {
+    format,
+    weightBits,
+    inFeatures: dIn,
+    outFeatures: dOut,
+    weights,
+    scale,
+    dispose: () => tf.dispose([weights, scale]),
+  };
+}
+
+/** Options of {@link bitLinearPacked}: the activation side of {@link BitLinearOptions}. */
+export type BitLinearPackedOptions = Pick<BitLinearOptions, 'normalize' | 'gain' | 'epsilon'>;
+
+/**
+ * BitLinear inference with packed weights: RMSNorm, per-token absmax int8 quantisation, then core's
+ * `ternaryMatMul` (`EATernaryMatMul`: the multiplication-free typed-array kernel on `cpu` after
+ * `registerBitnetKernels()`, else the dequantise-and-`matMul` reference) — BitNet b1.58's inference path
+ * (https://arxiv.org/abs/2402.17764). Equals {@link bitLinear} with the same weights and options up to
+ * float32 rounding. Forward only.
+ *
+ * Shapes: x `[..., dIn]` → `[..., dOut]`.
+ *
+ * @example
+ * ```ts
+ * registerBitnetKernels();
+ * const packed = packBitLinearWeights(w); // [dIn, dOut] → 2 bits per weight
+ * const y = bitLinearPacked(tf.randomNormal([1, 8, w.shape[0]]), packed); // [1, 8, dOut]
+ * ```
+ */
+export function bitLinearPacked(
+  x: tf.Tensor,
+  packed: PackedBitLinearWeights,
+  options: BitLinearPackedOptions = {},
+): tf.Tensor {
+  const fn = 'bitLinearPacked';
+  if (packed === null || typeof packed !== 'object' || !(packed.weights instanceof tf.Tensor)) {
+    throw new InvalidArgumentError(fn, 'packed', 'the result of packBitLinearWeights', packed);
+  }
+  if (packed.weights.isDisposed) {
+    throw new InvalidArgumentError(fn, 'packed', 'packed weights that are not disposed', 'disposed weights');
+  }
+  const o = resolveBitLinearOptions(fn, x, packed.inFeatures, options, ['normalize', 'gain', 'epsilon']);
+  return tf.tidy(() =>
+    overRows(normalizeInput(x, o), packed.outFeatures, (rows) => {
+      const { values, scales } = quantizeActivations(rows);
+      return ternaryMatMul(
+        {
+          activations: values,
+          weights: packed.weights,
+          weightScale: packed.scale,
+          activationScales: tf.reshape(scales, [-1]),
+        },
+        { k: packed.inFeatures, n: packed.outFeatures, format: packed.format },
+      );
+    }),
+  );
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { assertKnownOptions, assertNumber } from './validation.js';
+
+describe('validation helpers', () => {
+  it('assertKnownOptions names the unknown key with its path', () => {
+    expect(() => assertKnownOptions('rope', { bse: 1 }, ['base'])).toThrow(
+      /rope: `options.bse` must be one of the known options \(base\), received "bse"/,
+    );
+    expect(() => assertKnownOptions('rope', { factr: 2 }, ['factor'], 'options.scaling')).toThrow(
+      /`options.scaling.factr`/,
+    );
+    expect(() => assertKnownOptions('rope', 3 as unknown as object, ['base'])).toThrow(
+      /`options` must be an options object, received 3/,
+    );
+    expect(() => assertKnownOptions('rope', { base: 1 }, ['base'])).not.toThrow();
+  });
+
+  it('assertNumber checks finiteness, integrality and bounds', () => {
+    expect(() => assertNumber('f', 'n', 2.5, { integer: true })).toThrow(
+      /`n` must be an integer, received 2.5/,
+    );
+    expect(() => assertNumber('f', 'n', 0, { positive: true })).toThrow(/> 0, received 0/);
+    expect(() => assertNumber('f', 'n', Number.POSITIVE_INFINITY)).toThrow(
+      /finite number, received Infinity/,
+    );
+    expect(() => assertNumber('f', 'n', 9, { max: 8 })).toThrow(/≤ 8, received 9/);
+    expect(() => assertNumber('f', 'n', '3')).toThrow(/received "3"/);
+    expect(() => assertNumber('f', 'n', 3, { integer: true, min: 1, max: 8 })).not.toThrow();
+  });
+});
