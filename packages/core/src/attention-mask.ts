@@ -43,6 +43,12 @@ export class AttentionMaskPlan {
   readonly hasMask: boolean;
   private readonly tensorMask?: tf.Tensor;
   private readonly maskMod?: MaskMod;
+  /**
+   * Biases of blocks whose mask is the same for every batch and head (causal, invariant predicates), kept
+   * across the per-head loop so a 4096² causal plane is built once per call, not once per head.
+   */
+  private readonly shared = new Map<string, BlockBias>();
+  private sharing = false;
 
   constructor(
     readonly fn: string,
@@ -118,9 +124,59 @@ export class AttentionMaskPlan {
 
   /**
    * The bias of the block covering batches [b0, b0+nb), heads [h0, h0+nh), queries [q0, q1), keys [k0, k1).
-   * Tensors returned are new; the caller disposes them (or runs inside `tf.tidy`).
+   * Run inside `tf.tidy`. Inside {@link AttentionMaskPlan.shareInvariantBlocks} a batch- and head-invariant
+   * block's result is shared across calls (kept, freed when that scope ends): do not dispose it yourself.
    */
   blockBias(
+    b0: number,
+    nb: number,
+    h0: number,
+    nh: number,
+    q0: number,
+    q1: number,
+    k0: number,
+    k1: number,
+  ): BlockBias {
+    const invariant =
+      this.sharing &&
+      this.tensorMask === undefined &&
+      (this.maskMod === undefined ||
+        (this.maskMod.batchInvariant === true && this.maskMod.headInvariant === true));
+    if (!invariant) return this.computeBlockBias(b0, nb, h0, nh, q0, q1, k0, k1);
+    const key = `${q0}:${q1}:${k0}:${k1}`;
+    let cached = this.shared.get(key);
+    if (cached === undefined) {
+      cached = this.computeBlockBias(b0, nb, h0, nh, q0, q1, k0, k1);
+      for (const t of [cached.bias, cached.rowValid, cached.rowAny]) if (t !== undefined) tf.keep(t);
+      this.shared.set(key, cached);
+    }
+    return cached;
+  }
+
+  /**
+   * Runs `body` with block biases shared across batches and heads when the mask allows it (causal, invariant
+   * predicates): the per-head loops of the attention functions then build each causal plane once per call,
+   * not once per head. The shared tensors are kept for the duration of `body` and freed after it.
+   *
+   * @example
+   * ```ts
+   * const out = plan.shareInvariantBlocks(() => tf.tidy(() => perHeadLoop(plan)));
+   * ```
+   */
+  shareInvariantBlocks<T>(body: () => T): T {
+    this.sharing = true;
+    try {
+      return body();
+    } finally {
+      this.sharing = false;
+      for (const b of this.shared.values()) {
+        tf.dispose([b.bias, b.rowValid, b.rowAny].filter((t): t is tf.Tensor => t !== undefined));
+      }
+      this.shared.clear();
+    }
+  }
+
+  private computeBlockBias(
     b0: number,
     nb: number,
     h0: number,

@@ -54,102 +54,104 @@ export function memoryEfficientAttention(
     return fusedAttentionKernel.run({ q, k, v }, { scale: opts.scale, causal: opts.causal }) as tf.Tensor4D;
   }
   const plan = new AttentionMaskPlan(FN, dims, opts.causal, opts.mask);
-  return tf.tidy(() => {
-    const qHeads = splitHeads(tf, tf.mul(q, opts.scale));
-    const kTHeads = splitHeads(tf, tf.transpose(k, [0, 1, 3, 2]));
-    const vHeads = splitHeads(tf, v);
-    const kStarts: number[] = [];
-    for (let s = 0; s < dims.kvLen; s += kChunk) kStarts.push(s);
-    const outs: tf.Tensor[] = [];
-    for (let b = 0; b < dims.batch; b++) {
-      for (let h = 0; h < dims.heads; h++) {
-        const kvIdx = b * dims.kvHeads + kvHeadOf(dims, h);
-        const kT = kTHeads[kvIdx]!;
-        const vh = vHeads[kvIdx]!;
-        const kTChunks =
-          kStarts.length === 1
-            ? [kT]
-            : tf.split(
-                kT,
-                kStarts.map((s) => Math.min(kChunk, dims.kvLen - s)),
-                1,
-              );
-        const vChunks =
-          kStarts.length === 1
-            ? [vh]
-            : tf.split(
-                vh,
-                kStarts.map((s) => Math.min(kChunk, dims.kvLen - s)),
-                0,
-              );
-        const qh = qHeads[b * dims.heads + h]!;
-        const rowsOut: tf.Tensor[] = [];
-        for (let q0 = 0; q0 < dims.qLen; q0 += qChunk) {
-          const q1 = Math.min(dims.qLen, q0 + qChunk);
-          const qc = q0 === 0 && q1 === dims.qLen ? qh : tf.slice(qh, [q0, 0], [q1 - q0, dims.headDim]);
-          const rowsOutChunk = tf.tidy(() => {
-            // Running row max m, normaliser l and unnormalised output acc of the online softmax. Each key
-            // chunk uses the fused tf.softmax (3× cheaper than exp/sum on wasm): P = softmax(s) =
-            // exp(s − m_c)/l_c with m_c = max(s), and since P's largest entry is exp(0)/l_c, l_c = 1/max(P).
-            let m: tf.Tensor | undefined;
-            let l: tf.Tensor | undefined;
-            let acc: tf.Tensor | undefined;
-            let valid: tf.Tensor | undefined; // bool [rows, 1]; undefined while every row is valid
-            let everyRowValid = false;
-            kStarts.forEach((k0, ci) => {
-              const k1 = Math.min(dims.kvLen, k0 + kChunk);
-              if (plan.isEmptyBlock(q0, q1, k0, k1)) return;
-              const { state, bias, rowAny } = plan.blockBias(b, 1, h, 1, q0, q1, k0, k1);
-              if (state === 'none') return;
-              if (state === 'all') everyRowValid = true;
-              else if (rowAny !== undefined) {
-                const r = tf.reshape(rowAny, [q1 - q0, 1]);
-                valid = valid === undefined ? r : tf.logicalOr(valid, r);
-              }
-              let s: tf.Tensor = tf.matMul(qc, kTChunks[ci]!);
-              if (opts.scoreMod !== undefined) {
-                const block = {
-                  batchStart: b,
-                  headStart: h,
-                  qStart: q0,
-                  kvStart: k0,
-                  qLen: dims.qLen,
-                  kvLen: dims.kvLen,
-                };
-                s = tf.reshape(
-                  applyScoreMod(FN, opts.scoreMod, tf.reshape(s, [1, 1, q1 - q0, k1 - k0]), block),
-                  [q1 - q0, k1 - k0],
+  return plan.shareInvariantBlocks(() =>
+    tf.tidy(() => {
+      const qHeads = splitHeads(tf, tf.mul(q, opts.scale));
+      const kTHeads = splitHeads(tf, tf.transpose(k, [0, 1, 3, 2]));
+      const vHeads = splitHeads(tf, v);
+      const kStarts: number[] = [];
+      for (let s = 0; s < dims.kvLen; s += kChunk) kStarts.push(s);
+      const outs: tf.Tensor[] = [];
+      for (let b = 0; b < dims.batch; b++) {
+        for (let h = 0; h < dims.heads; h++) {
+          const kvIdx = b * dims.kvHeads + kvHeadOf(dims, h);
+          const kT = kTHeads[kvIdx]!;
+          const vh = vHeads[kvIdx]!;
+          const kTChunks =
+            kStarts.length === 1
+              ? [kT]
+              : tf.split(
+                  kT,
+                  kStarts.map((s) => Math.min(kChunk, dims.kvLen - s)),
+                  1,
                 );
-                s = tf.maximum(s, -3e38); // a score modifier may return −∞; keep the softmax finite
-              }
-              if (bias !== undefined) s = tf.add(s, tf.reshape(bias, [q1 - q0, k1 - k0]));
-              const mc = tf.max(s, 1, true);
-              const p = tf.softmax(s);
-              const lc = tf.reciprocal(tf.max(p, 1, true));
-              const pv = tf.matMul(p, vChunks[ci]!);
-              if (m === undefined || l === undefined || acc === undefined) {
-                m = mc;
-                l = lc;
-                acc = tf.mul(pv, lc);
-                return;
-              }
-              const mNew = tf.maximum(m, mc);
-              const oldScale = tf.exp(tf.sub(m, mNew));
-              const chunkScale = tf.mul(tf.exp(tf.sub(mc, mNew)), lc);
-              l = tf.add(tf.mul(l, oldScale), chunkScale);
-              acc = tf.add(tf.mul(acc, oldScale), tf.mul(pv, chunkScale));
-              m = mNew;
+          const vChunks =
+            kStarts.length === 1
+              ? [vh]
+              : tf.split(
+                  vh,
+                  kStarts.map((s) => Math.min(kChunk, dims.kvLen - s)),
+                  0,
+                );
+          const qh = qHeads[b * dims.heads + h]!;
+          const rowsOut: tf.Tensor[] = [];
+          for (let q0 = 0; q0 < dims.qLen; q0 += qChunk) {
+            const q1 = Math.min(dims.qLen, q0 + qChunk);
+            const qc = q0 === 0 && q1 === dims.qLen ? qh : tf.slice(qh, [q0, 0], [q1 - q0, dims.headDim]);
+            const rowsOutChunk = tf.tidy(() => {
+              // Running row max m, normaliser l and unnormalised output acc of the online softmax. Each key
+              // chunk uses the fused tf.softmax (3× cheaper than exp/sum on wasm): P = softmax(s) =
+              // exp(s − m_c)/l_c with m_c = max(s), and since P's largest entry is exp(0)/l_c, l_c = 1/max(P).
+              let m: tf.Tensor | undefined;
+              let l: tf.Tensor | undefined;
+              let acc: tf.Tensor | undefined;
+              let valid: tf.Tensor | undefined; // bool [rows, 1]; undefined while every row is valid
+              let everyRowValid = false;
+              kStarts.forEach((k0, ci) => {
+                const k1 = Math.min(dims.kvLen, k0 + kChunk);
+                if (plan.isEmptyBlock(q0, q1, k0, k1)) return;
+                const { state, bias, rowAny } = plan.blockBias(b, 1, h, 1, q0, q1, k0, k1);
+                if (state === 'none') return;
+                if (state === 'all') everyRowValid = true;
+                else if (rowAny !== undefined) {
+                  const r = tf.reshape(rowAny, [q1 - q0, 1]);
+                  valid = valid === undefined ? r : tf.logicalOr(valid, r);
+                }
+                let s: tf.Tensor = tf.matMul(qc, kTChunks[ci]!);
+                if (opts.scoreMod !== undefined) {
+                  const block = {
+                    batchStart: b,
+                    headStart: h,
+                    qStart: q0,
+                    kvStart: k0,
+                    qLen: dims.qLen,
+                    kvLen: dims.kvLen,
+                  };
+                  s = tf.reshape(
+                    applyScoreMod(FN, opts.scoreMod, tf.reshape(s, [1, 1, q1 - q0, k1 - k0]), block),
+                    [q1 - q0, k1 - k0],
+                  );
+                  s = tf.maximum(s, -3e38); // a score modifier may return −∞; keep the softmax finite
+                }
+                if (bias !== undefined) s = tf.add(s, tf.reshape(bias, [q1 - q0, k1 - k0]));
+                const mc = tf.max(s, 1, true);
+                const p = tf.softmax(s);
+                const lc = tf.reciprocal(tf.max(p, 1, true));
+                const pv = tf.matMul(p, vChunks[ci]!);
+                if (m === undefined || l === undefined || acc === undefined) {
+                  m = mc;
+                  l = lc;
+                  acc = tf.mul(pv, lc);
+                  return;
+                }
+                const mNew = tf.maximum(m, mc);
+                const oldScale = tf.exp(tf.sub(m, mNew));
+                const chunkScale = tf.mul(tf.exp(tf.sub(mc, mNew)), lc);
+                l = tf.add(tf.mul(l, oldScale), chunkScale);
+                acc = tf.add(tf.mul(acc, oldScale), tf.mul(pv, chunkScale));
+                m = mNew;
+              });
+              if (acc === undefined || l === undefined) return tf.zeros([q1 - q0, dims.valueDim]);
+              const out = tf.div(acc, l);
+              // Rows that met no allowed key hold a uniform average of masked scores: the documented zeros.
+              return everyRowValid || valid === undefined ? out : tf.mul(out, tf.cast(valid, 'float32'));
             });
-            if (acc === undefined || l === undefined) return tf.zeros([q1 - q0, dims.valueDim]);
-            const out = tf.div(acc, l);
-            // Rows that met no allowed key hold a uniform average of masked scores: the documented zeros.
-            return everyRowValid || valid === undefined ? out : tf.mul(out, tf.cast(valid, 'float32'));
-          });
-          rowsOut.push(rowsOutChunk);
+            rowsOut.push(rowsOutChunk);
+          }
+          outs.push(rowsOut.length === 1 ? rowsOut[0]! : tf.concat(rowsOut, 0));
         }
-        outs.push(rowsOut.length === 1 ? rowsOut[0]! : tf.concat(rowsOut, 0));
       }
-    }
-    return tf.reshape(tf.stack(outs), [dims.batch, dims.heads, dims.qLen, dims.valueDim]) as tf.Tensor4D;
-  });
+      return tf.reshape(tf.stack(outs), [dims.batch, dims.heads, dims.qLen, dims.valueDim]) as tf.Tensor4D;
+    }),
+  );
 }

@@ -79,78 +79,85 @@ export function scaledDotProductAttention(
     throw new InvalidArgumentError(FN, 'options.returnWeights', 'a boolean', options.returnWeights);
   }
   const plan = new AttentionMaskPlan(FN, dims, opts.causal, opts.mask);
-  const result = tf.tidy(() => {
-    const weightsOut = options.returnWeights === true;
-    const probs = (scores: tf.Tensor, b0: number, nb: number, h0: number, nh: number): tf.Tensor => {
-      let s = scores;
-      if (opts.scoreMod !== undefined) {
-        s = applyScoreMod(FN, opts.scoreMod, s, {
-          batchStart: b0,
-          headStart: h0,
-          qStart: 0,
-          kvStart: 0,
-          qLen: dims.qLen,
-          kvLen: dims.kvLen,
-        });
-        // A score modifier may return −∞; keep the fused softmax finite (masking belongs in `mask`).
-        s = tf.maximum(s, -3e38);
+  const result = plan.shareInvariantBlocks(() =>
+    tf.tidy(() => {
+      const weightsOut = options.returnWeights === true;
+      const probs = (scores: tf.Tensor, b0: number, nb: number, h0: number, nh: number): tf.Tensor => {
+        let s = scores;
+        if (opts.scoreMod !== undefined) {
+          s = applyScoreMod(FN, opts.scoreMod, s, {
+            batchStart: b0,
+            headStart: h0,
+            qStart: 0,
+            kvStart: 0,
+            qLen: dims.qLen,
+            kvLen: dims.kvLen,
+          });
+          // A score modifier may return −∞; keep the fused softmax finite (masking belongs in `mask`).
+          s = tf.maximum(s, -3e38);
+        }
+        const { state, bias, rowValid } = plan.blockBias(b0, nb, h0, nh, 0, dims.qLen, 0, dims.kvLen);
+        if (state === 'none') return tf.zerosLike(s);
+        if (bias !== undefined) s = tf.add(s, bias);
+        let p = tf.softmax(s);
+        if (rowValid !== undefined) p = tf.mul(p, rowValid);
+        return p;
+      };
+      const qs = tf.mul(q, opts.scale);
+      if (!prefersPerHeadMatMul(dims)) {
+        // Batched 4-D path. Grouped-query attention folds each kv head's query group into the sequence
+        // axis ([B, Hkv, group·N, d]) instead of repeating k and v.
+        const group = dims.heads / dims.kvHeads;
+        const qg = tf.reshape(qs, [dims.batch, dims.kvHeads, group * dims.qLen, dims.headDim]);
+        const scores = tf.reshape(tf.matMul(qg, k, false, true), [
+          dims.batch,
+          dims.heads,
+          dims.qLen,
+          dims.kvLen,
+        ]);
+        const p = probs(scores, 0, dims.batch, 0, dims.heads);
+        const pg = tf.reshape(p, [dims.batch, dims.kvHeads, group * dims.qLen, dims.kvLen]);
+        const out = tf.reshape(tf.matMul(pg, v), [
+          dims.batch,
+          dims.heads,
+          dims.qLen,
+          dims.valueDim,
+        ]) as tf.Tensor4D;
+        return weightsOut ? { output: out, weights: p as tf.Tensor4D } : { output: out };
       }
-      const { state, bias, rowValid } = plan.blockBias(b0, nb, h0, nh, 0, dims.qLen, 0, dims.kvLen);
-      if (state === 'none') return tf.zerosLike(s);
-      if (bias !== undefined) s = tf.add(s, bias);
-      let p = tf.softmax(s);
-      if (rowValid !== undefined) p = tf.mul(p, rowValid);
-      return p;
-    };
-    const qs = tf.mul(q, opts.scale);
-    if (!prefersPerHeadMatMul(dims)) {
-      // Batched 4-D path. Grouped-query attention folds each kv head's query group into the sequence
-      // axis ([B, Hkv, group·N, d]) instead of repeating k and v.
-      const group = dims.heads / dims.kvHeads;
-      const qg = tf.reshape(qs, [dims.batch, dims.kvHeads, group * dims.qLen, dims.headDim]);
-      const scores = tf.reshape(tf.matMul(qg, k, false, true), [
+      const qHeads = splitHeads(tf, qs);
+      const kTHeads = splitHeads(tf, tf.transpose(k, [0, 1, 3, 2]));
+      const vHeads = splitHeads(tf, v);
+      const outs: tf.Tensor[] = [];
+      const ws: tf.Tensor[] = [];
+      for (let b = 0; b < dims.batch; b++) {
+        for (let h = 0; h < dims.heads; h++) {
+          const kvIdx = b * dims.kvHeads + kvHeadOf(dims, h);
+          // A scope per head frees its N² scores before the next head starts (peak: one head's scores).
+          const [o, p2] = tf.tidy(() => {
+            const scores = tf.matMul(qHeads[b * dims.heads + h]!, kTHeads[kvIdx]!);
+            const pp = tf.reshape(probs(tf.reshape(scores, [1, 1, dims.qLen, dims.kvLen]), b, 1, h, 1), [
+              dims.qLen,
+              dims.kvLen,
+            ]);
+            return [tf.matMul(pp, vHeads[kvIdx]!), weightsOut ? pp : tf.zeros([0])];
+          });
+          outs.push(o);
+          if (weightsOut) ws.push(p2);
+          else p2.dispose();
+        }
+      }
+      const shape: [number, number, number, number] = [dims.batch, dims.heads, dims.qLen, dims.valueDim];
+      const output = tf.reshape(tf.stack(outs), shape) as tf.Tensor4D;
+      if (!weightsOut) return { output };
+      const weights = tf.reshape(tf.stack(ws), [
         dims.batch,
         dims.heads,
         dims.qLen,
         dims.kvLen,
-      ]);
-      const p = probs(scores, 0, dims.batch, 0, dims.heads);
-      const pg = tf.reshape(p, [dims.batch, dims.kvHeads, group * dims.qLen, dims.kvLen]);
-      const out = tf.reshape(tf.matMul(pg, v), [
-        dims.batch,
-        dims.heads,
-        dims.qLen,
-        dims.valueDim,
       ]) as tf.Tensor4D;
-      return weightsOut ? { output: out, weights: p as tf.Tensor4D } : { output: out };
-    }
-    const qHeads = splitHeads(tf, qs);
-    const kTHeads = splitHeads(tf, tf.transpose(k, [0, 1, 3, 2]));
-    const vHeads = splitHeads(tf, v);
-    const outs: tf.Tensor[] = [];
-    const ws: tf.Tensor[] = [];
-    for (let b = 0; b < dims.batch; b++) {
-      for (let h = 0; h < dims.heads; h++) {
-        const kvIdx = b * dims.kvHeads + kvHeadOf(dims, h);
-        // A scope per head frees its N² scores before the next head starts (peak: one head's scores).
-        const [o, p2] = tf.tidy(() => {
-          const scores = tf.matMul(qHeads[b * dims.heads + h]!, kTHeads[kvIdx]!);
-          const pp = tf.reshape(probs(tf.reshape(scores, [1, 1, dims.qLen, dims.kvLen]), b, 1, h, 1), [
-            dims.qLen,
-            dims.kvLen,
-          ]);
-          return [tf.matMul(pp, vHeads[kvIdx]!), weightsOut ? pp : tf.zeros([0])];
-        });
-        outs.push(o);
-        if (weightsOut) ws.push(p2);
-        else p2.dispose();
-      }
-    }
-    const shape: [number, number, number, number] = [dims.batch, dims.heads, dims.qLen, dims.valueDim];
-    const output = tf.reshape(tf.stack(outs), shape) as tf.Tensor4D;
-    if (!weightsOut) return { output };
-    const weights = tf.reshape(tf.stack(ws), [dims.batch, dims.heads, dims.qLen, dims.kvLen]) as tf.Tensor4D;
-    return { output, weights };
-  });
+      return { output, weights };
+    }),
+  );
   return options.returnWeights === true ? (result as AttentionWithWeights) : result.output;
 }
