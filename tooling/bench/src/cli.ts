@@ -93,7 +93,8 @@ const fmt = (x: number | undefined, digits = 1) =>
   x === undefined ? '' : x >= 100 ? x.toFixed(0) : x.toFixed(digits);
 
 const filter = options.filter as string | undefined;
-mkdirSync(join(root, options.out as string), { recursive: true });
+const outDir = resolve(root, options.out as string);
+mkdirSync(outDir, { recursive: true });
 const machine = machineInfo();
 console.log(
   `Machine: ${machine.cpu}, ${machine.logicalCores} logical cores, ${machine.memoryGb} GB, Node ${machine.node}, tfjs ${machine.tfjs}`,
@@ -171,7 +172,7 @@ for (const file of discover()) {
     }
     console.log(rt.toString());
   }
-  const out = join(root, options.out as string, `${suite.name.replace(/[^a-z0-9-]+/gi, '_')}.json`);
+  const out = join(outDir, `${suite.name.replace(/[^a-z0-9-]+/gi, '_')}.json`);
   writeFileSync(
     out,
     `${JSON.stringify({ suite: suite.name, machine, iterations, isolated, results, ratios }, null, 2)}\n`,

@@ -1,3 +1,4 @@
+export * from './block-sparse-attention.js';
 export {
   type FusedAttentionAttrs,
   type FusedAttentionInputs,
@@ -9,5 +10,5 @@ export {
   type KernelContract,
   listKernelContracts,
 } from './kernel-contract.js';
-export * from './ternary-matmul.js';
 export * from './rope.js';
+export * from './ternary-matmul.js';

@@ -1,0 +1,199 @@
+import {
+  AttentionMaskPlan,
+  type AttentionOptions,
+  applyScoreMod,
+  IncompatibleOptionsError,
+  InvalidArgumentError,
+  resolveAttentionOptions,
+  validateAttentionInputs,
+} from '@efficient-attention/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { entmaxBisect } from './entmax-bisect.js';
+import { entmax15 } from './entmax15.js';
+import { sparsemax } from './sparsemax.js';
+
+/** The normaliser that turns a row of scores into attention weights. */
+export type AttentionNormalizer = 'softmax' | 'sparsemax' | 'entmax15' | 'entmax';
+
+/**
+ * The normalisers {@link adaptivelySparseAttention} accepts (Correia et al. 2019,
+ * https://arxiv.org/abs/1909.00015, compare softmax, sparsemax and entmax in attention).
+ *
+ * @example
+ * ```ts
+ * for (const normalizer of ATTENTION_NORMALIZERS) adaptivelySparseAttention(q, k, v, { normalizer });
+ * ```
+ */
+export const ATTENTION_NORMALIZERS: readonly AttentionNormalizer[] = Object.freeze([
+  'softmax',
+  'sparsemax',
+  'entmax15',
+  'entmax',
+]);
+
+/** Options of {@link adaptivelySparseAttention}. */
+export interface AdaptivelySparseAttentionOptions extends AttentionOptions {
+  /**
+   * `'softmax'` (dense weights), `'sparsemax'` ({@link sparsemax}), `'entmax15'` ({@link entmax15}) or
+   * `'entmax'` (α-entmax by bisection, {@link entmaxBisect}, with `alpha`). Default `'entmax15'`.
+   */
+  normalizer?: AttentionNormalizer;
+  /**
+   * α of the `'entmax'` normaliser: a number, or a float32 tensor of shape `[heads]` (one α per query
+   * head, e.g. a `tf.Variable`: it receives a gradient). Every α must be ≥ 1.001. Default 1.5. Only with
+   * `normalizer: 'entmax'`.
+   */
+  alpha?: number | tf.Tensor;
+  /** Bisection steps of the `'entmax'` normaliser. Default 25. Only with `normalizer: 'entmax'`. */
+  iterations?: number;
+  /** Also return the attention weights `[batch, heads, qLen, kvLen]`. Default `false`. */
+  returnWeights?: boolean;
+}
+
+const FN = 'adaptivelySparseAttention';
+
+function normalize(
+  scores: tf.Tensor,
+  normalizer: AttentionNormalizer,
+  alpha: number | tf.Tensor,
+  iterations: number,
+): tf.Tensor {
+  switch (normalizer) {
+    case 'softmax':
+      // A score modifier may return −∞; keep the fused softmax finite, as core does.
+      return tf.softmax(tf.maximum(scores, -3e38));
+    case 'sparsemax':
+      return sparsemax(scores);
+    case 'entmax15':
+      return entmax15(scores);
+    case 'entmax': {
+      const heads = scores.shape[1]!;
+      const a = typeof alpha === 'number' ? alpha : tf.reshape(alpha, [1, heads, 1, 1]);
+      return entmaxBisect(scores, { alpha: a, iterations });
+    }
+  }
+}
+
+/**
+ * Attention whose softmax is replaced by an adaptively sparse normaliser — sparsemax (Martins & Astudillo
+ * 2016, https://arxiv.org/abs/1602.02068), 1.5-entmax or α-entmax with α per head (Correia, Niculae &
+ * Martins 2019, "Adaptively Sparse Transformers", https://arxiv.org/abs/1909.00015): `normalize(q·kᵀ·scale
+ * + mask)·v`. The weights of a row sum to 1 and are exactly zero outside its support, so each query
+ * attends to a data-dependent subset of keys.
+ *
+ * Shapes, `scale`, `causal` (bottom-right aligned when qLen ≠ kvLen), `mask` (predicate or boolean tensor)
+ * and `scoreMod` behave as in core's `scaledDotProductAttention`; masked keys get weight 0 and rows whose
+ * keys are all masked give zeros, never NaN. Gradients reach q, k, v, a score modifier's tensor form and a
+ * tensor `alpha` (exact custom gradients of the normalisers). Time and memory are O(N²) per head (the
+ * normalisers sort or bisect each full row of scores), forward and backward.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { adaptivelySparseAttention } from '@efficient-attention/adaptive';
+ * const q = tf.randomNormal([1, 4, 64, 16]);
+ * const alpha = tf.variable(tf.fill([4], 1.5)); // learnable, one per head
+ * const out = adaptivelySparseAttention(q, q, q, { normalizer: 'entmax', alpha, causal: true });
+ * ```
+ */
+export function adaptivelySparseAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options: AdaptivelySparseAttentionOptions & { returnWeights: true },
+): { output: tf.Tensor4D; weights: tf.Tensor4D };
+export function adaptivelySparseAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options?: AdaptivelySparseAttentionOptions,
+): tf.Tensor4D;
+export function adaptivelySparseAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options: AdaptivelySparseAttentionOptions = {},
+): tf.Tensor4D | { output: tf.Tensor4D; weights: tf.Tensor4D } {
+  const dims = validateAttentionInputs(FN, q, k, v);
+  const opts = resolveAttentionOptions(FN, dims, options, [
+    'normalizer',
+    'alpha',
+    'iterations',
+    'returnWeights',
+  ]);
+  const normalizer = options.normalizer ?? 'entmax15';
+  if (!ATTENTION_NORMALIZERS.includes(normalizer)) {
+    throw new InvalidArgumentError(
+      FN,
+      'options.normalizer',
+      `one of ${ATTENTION_NORMALIZERS.join(', ')}`,
+      normalizer,
+    );
+  }
+  if (normalizer !== 'entmax' && (options.alpha !== undefined || options.iterations !== undefined)) {
+    throw new IncompatibleOptionsError(
+      FN,
+      `\`alpha\` and \`iterations\` configure the 'entmax' normaliser, but normalizer is '${normalizer}'. ` +
+        `Pass normalizer: 'entmax' (α = 2 is sparsemax, α = 1.5 is entmax15).`,
+    );
+  }
+  if (options.returnWeights !== undefined && typeof options.returnWeights !== 'boolean') {
+    throw new InvalidArgumentError(FN, 'options.returnWeights', 'a boolean', options.returnWeights);
+  }
+  const alpha = options.alpha ?? 1.5;
+  if (alpha instanceof tf.Tensor && (alpha.rank !== 1 || alpha.shape[0] !== dims.heads)) {
+    throw new InvalidArgumentError(
+      FN,
+      'options.alpha',
+      `a number or a tensor of shape [${dims.heads}] (heads)`,
+      alpha,
+    );
+  }
+  const iterations = options.iterations ?? 25;
+  const plan = new AttentionMaskPlan(FN, dims, opts.causal, opts.mask);
+  const result: { output: tf.Tensor4D; weights?: tf.Tensor4D } = tf.tidy(() => {
+    // Grouped-query attention folds each kv head's query group into the sequence axis, as core does.
+    const group = dims.heads / dims.kvHeads;
+    const qg = tf.reshape(tf.mul(q, opts.scale), [dims.batch, dims.kvHeads, group * dims.qLen, dims.headDim]);
+    const shape4 = [dims.batch, dims.heads, dims.qLen, dims.kvLen];
+    let scores = tf.reshape(tf.matMul(qg, k, false, true), shape4);
+    if (opts.scoreMod !== undefined) {
+      scores = applyScoreMod(FN, opts.scoreMod, scores, {
+        batchStart: 0,
+        headStart: 0,
+        qStart: 0,
+        kvStart: 0,
+        qLen: dims.qLen,
+        kvLen: dims.kvLen,
+      });
+    }
+    const { state, bias, rowValid } = plan.blockBias(
+      0,
+      dims.batch,
+      0,
+      dims.heads,
+      0,
+      dims.qLen,
+      0,
+      dims.kvLen,
+    );
+    let weights: tf.Tensor;
+    if (state === 'none') {
+      weights = tf.zeros(shape4);
+    } else {
+      // Masked scores become −1e30: every normaliser gives them exactly 0.
+      weights = normalize(bias === undefined ? scores : tf.add(scores, bias), normalizer, alpha, iterations);
+      if (rowValid !== undefined) weights = tf.mul(weights, rowValid);
+    }
+    const wg = tf.reshape(weights, [dims.batch, dims.kvHeads, group * dims.qLen, dims.kvLen]);
+    const output = tf.reshape(tf.matMul(wg, v), [
+      dims.batch,
+      dims.heads,
+      dims.qLen,
+      dims.valueDim,
+    ]) as tf.Tensor4D;
+    // Disposing unrequested weights would break the backward pass: only return them when asked.
+    return options.returnWeights === true ? { output, weights: weights as tf.Tensor4D } : { output };
+  });
+  return result.weights !== undefined ? { output: result.output, weights: result.weights } : result.output;
+}

@@ -1,0 +1,243 @@
+import {
+  describeBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  referenceAttention,
+  seededTensor,
+} from '@efficient-attention/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import * as fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { hashSeed } from '../random.js';
+import { scaledDotProductAttention } from '../scaled-dot-product-attention.js';
+import { scoreMod } from '../types.js';
+import {
+  type BlockSparseAttentionInputs,
+  blockSparseAttentionKernel,
+  blockSparseAttentionReference,
+} from './block-sparse-attention.js';
+import { listKernelContracts } from './kernel-contract.js';
+
+type Allowed = (b: number, h: number, q: number, kv: number) => boolean;
+
+/**
+ * The documented layout, written independently of any mask builder: every block is classified by brute
+ * force (full = every in-range pair allowed, partial = some), bits are row-major, LSB first, 32 per word.
+ */
+function compile(allowed: Allowed, bm: number, hm: number, qLen: number, kvLen: number, bs: number) {
+  const qb = Math.ceil(qLen / bs);
+  const kb = Math.ceil(kvLen / bs);
+  const words = Math.ceil(bs / 32);
+  const partial: number[][] = [];
+  const full: number[][] = [];
+  const offsets: number[] = [];
+  const masks: number[] = [];
+  for (let b = 0; b < bm; b++)
+    for (let h = 0; h < hm; h++)
+      for (let r = 0; r < qb; r++) {
+        const p: number[] = [];
+        const f: number[] = [];
+        offsets.push(masks.length / (bs * words));
+        for (let j = 0; j < kb; j++) {
+          const grid = new Int32Array(bs * words);
+          let count = 0;
+          let area = 0;
+          for (let i = 0; i < bs; i++)
+            for (let c = 0; c < bs; c++) {
+              const q = r * bs + i;
+              const kv = j * bs + c;
+              if (q >= qLen || kv >= kvLen) continue;
+              area++;
+              if (allowed(b, h, q, kv)) {
+                count++;
+                grid[i * words + (c >> 5)]! |= 1 << (c & 31);
+              }
+            }
+          if (count === area) f.push(j);
+          else if (count > 0) {
+            p.push(j);
+            masks.push(...grid);
+          }
+        }
+        partial.push(p);
+        full.push(f);
+      }
+  const pad = (lists: number[][]) => {
+    const width = Math.max(1, ...lists.map((l) => l.length));
+    return {
+      counts: tf.tensor3d(
+        lists.map((l) => l.length),
+        [bm, hm, qb],
+        'int32',
+      ),
+      indices: tf.tensor4d(
+        lists.flatMap((l) => [...l, ...Array(width - l.length).fill(0)]),
+        [bm, hm, qb, width],
+        'int32',
+      ),
+    };
+  };
+  const pp = pad(partial);
+  const ff = pad(full);
+  if (masks.length === 0) masks.push(...Array(bs * words).fill(0));
+  return {
+    kvNumBlocks: pp.counts,
+    kvIndices: pp.indices,
+    fullKvNumBlocks: ff.counts,
+    fullKvIndices: ff.indices,
+    partialMasks: tf.tensor3d(masks, [masks.length / (bs * words), bs, words], 'int32'),
+    partialMaskOffsets: tf.tensor3d(offsets, [bm, hm, qb], 'int32'),
+  };
+}
+
+/** A pseudo-random pattern with about `density` of pairs allowed (some rows and blocks entirely empty). */
+function randomAllowed(seed: number, density: number, perBatch: boolean, perHead: boolean): Allowed {
+  return (b, h, q, kv) => {
+    if (q % 5 === 4) return false;
+    const u = (hashSeed(seed, perBatch ? b : 0, perHead ? h : 0, q, kv) >>> 0) / 2 ** 32;
+    return u < density;
+  };
+}
+
+// float32 gathered-block attention vs the float64 reference over ≤ 70 keys of unit-normal inputs.
+const TOL = { atol: 3e-5, rtol: 3e-4 };
+
+describeBackends('EABlockSparseAttention reference', () => {
+  it('equals the float64 masked reference over random shapes, block sizes, broadcasts and steps', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          batch: fc.integer({ min: 1, max: 2 }),
+          kvHeads: fc.integer({ min: 1, max: 2 }),
+          group: fc.integer({ min: 1, max: 2 }),
+          qLen: fc.integer({ min: 1, max: 70 }),
+          kvLen: fc.integer({ min: 1, max: 70 }),
+          headDim: fc.integer({ min: 1, max: 12 }),
+          valueDim: fc.integer({ min: 1, max: 9 }),
+          blockSize: fc.integer({ min: 1, max: 40 }),
+          density: fc.constantFrom(0.05, 0.3, 0.8, 1),
+          perBatch: fc.boolean(),
+          perHead: fc.boolean(),
+          keysPerStep: fc.integer({ min: 1, max: 100 }),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        (p) => {
+          const heads = p.kvHeads * p.group;
+          const q = seededTensor([p.batch, heads, p.qLen, p.headDim], p.seed);
+          const k = seededTensor([p.batch, p.kvHeads, p.kvLen, p.headDim], p.seed + 1);
+          const v = seededTensor([p.batch, p.kvHeads, p.kvLen, p.valueDim], p.seed + 2);
+          const allowed = randomAllowed(p.seed, p.density, p.perBatch, p.perHead);
+          const mask = compile(
+            allowed,
+            p.perBatch ? p.batch : 1,
+            p.perHead ? heads : 1,
+            p.qLen,
+            p.kvLen,
+            p.blockSize,
+          );
+          const scale = 1 / Math.sqrt(p.headDim);
+          const out = blockSparseAttentionReference(
+            { q: q.tensor, k: k.tensor, v: v.tensor, ...mask },
+            { blockSize: p.blockSize, qLen: p.qLen, kvLen: p.kvLen, scale },
+            { keysPerStep: p.keysPerStep },
+          );
+          const expected = referenceAttention(
+            { ...p, heads, q: q.data, k: k.data, v: v.data },
+            { scale, allowed },
+          );
+          expectTensorsClose(out, expected.output, TOL);
+          tf.dispose([out, q.tensor, k.tensor, v.tensor, ...Object.values(mask)]);
+        },
+      ),
+      { numRuns: 40, seed: 404 },
+    );
+  });
+
+  it('gives q, k, v and score-modifier gradients equal to the dense masked path', () => {
+    const allowed = randomAllowed(9, 0.4, false, true);
+    const q = seededTensor([1, 2, 23, 6], 1);
+    const k = seededTensor([1, 1, 19, 6], 2);
+    const v = seededTensor([1, 1, 19, 5], 3);
+    const mask = compile(allowed, 1, 2, 23, 19, 8);
+    const slope = tf.variable(tf.tensor([0.3, -0.2]));
+    const mod = scoreMod({
+      name: 'head-distance',
+      scalar: (s, _b, h, qi, kv) => s + [0.3, -0.2][h]! * Math.abs(qi - kv),
+      tensor: (s, ctx) =>
+        tf.add(
+          s,
+          tf.mul(
+            tf.reshape(tf.slice(slope, [ctx.headStart], [ctx.headCount]), [1, ctx.headCount, 1, 1]),
+            tf.abs(tf.sub(ctx.qPositions(), ctx.kvPositions())),
+          ),
+        ),
+    });
+    const attrs = { blockSize: 8, qLen: 23, kvLen: 19, scale: 0.4 };
+    const loss = (sparse: boolean) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(
+        tf.sin(
+          sparse
+            ? blockSparseAttentionReference({ q: a, k: b, v: c, ...mask }, attrs, {
+                scoreMod: mod,
+                keysPerStep: 8,
+              })
+            : scaledDotProductAttention(a, b, c, { mask: allowed, scale: 0.4, scoreMod: mod }),
+        ),
+      ) as tf.Scalar;
+    const inputs = [q.tensor, k.tensor, v.tensor];
+    const sparse = tf.grads(loss(true))(inputs);
+    const dense = tf.grads(loss(false))(inputs);
+    sparse.forEach((g, i) => {
+      expectTensorsClose(g, dense[i]!, { atol: 1e-5, rtol: 1e-4 });
+    });
+    const slopeGrad = (sparseFlag: boolean) =>
+      tf.variableGrads(() => loss(sparseFlag)(q.tensor, k.tensor, v.tensor)).grads[slope.name]!;
+    const gs = slopeGrad(true);
+    const gd = slopeGrad(false);
+    expectTensorsClose(gs, gd, { atol: 1e-4, rtol: 1e-3 });
+    expect(Math.abs(gs.dataSync()[0]!)).toBeGreaterThan(0);
+    tf.dispose([...inputs, ...sparse, ...dense, gs, gd, slope, ...Object.values(mask)]);
+  });
+
+  it('gives zeros for rows with no allowed key and query blocks with no key block; leaks nothing', () => {
+    // Rows 0–3 see nothing; rows 4–7 see key 0 only; rows ≥ 8 see everything.
+    const allowed: Allowed = (_b, _h, q, kv) => q >= 8 || (q >= 4 && kv === 0);
+    const q = seededTensor([1, 1, 12, 4], 5);
+    const mask = compile(allowed, 1, 1, 12, 9, 4);
+    expect(Array.from(mask.kvNumBlocks.dataSync())).toEqual([0, 1, 0]);
+    const attrs = { blockSize: 4, qLen: 12, kvLen: 9, scale: 0.5 };
+    const kv = seededTensor([1, 1, 9, 4], 6);
+    const inputs: BlockSparseAttentionInputs = { q: q.tensor, k: kv.tensor, v: kv.tensor, ...mask };
+    const out = blockSparseAttentionKernel.run(inputs, attrs);
+    const rows = (out.arraySync() as number[][][][])[0]![0]!;
+    for (let i = 0; i < 4; i++) expect(rows[i]).toEqual([0, 0, 0, 0]);
+    for (let i = 4; i < 8; i++) expectTensorsClose(rows[i]!, kv.data.slice(0, 4), { atol: 1e-6 });
+    expect(rows.flat().every(Number.isFinite)).toBe(true);
+    expectNoLeaks(() => blockSparseAttentionKernel.run(inputs, attrs));
+    expect(listKernelContracts()).toContain('EABlockSparseAttention');
+    tf.dispose([out, q.tensor, kv.tensor, ...Object.values(mask)]);
+  });
+
+  it('rejects attributes and mask tensors that do not fit the inputs', () => {
+    const x = tf.zeros([1, 1, 8, 2]);
+    const mask = compile(() => true, 1, 1, 8, 8, 4);
+    const run =
+      (attrs: object, extra: object = {}) =>
+      () =>
+        blockSparseAttentionReference({ q: x, k: x, v: x, ...mask, ...extra } as BlockSparseAttentionInputs, {
+          blockSize: 4,
+          qLen: 8,
+          kvLen: 8,
+          scale: 1,
+          ...attrs,
+        });
+    expect(run({ kvLen: 16 })).toThrow(/`attrs.kvLen` must be k's length 8, received 16/);
+    expect(run({ blockSize: 0 })).toThrow(/`attrs.blockSize` must be an integer ≥ 1, received 0/);
+    expect(run({ blockSize: 2 })).toThrow(/kvNumBlocks.shape/);
+    const bad = tf.tensor4d([5, 1, 0, 1], [1, 1, 2, 2], 'int32');
+    expect(run({}, { fullKvIndices: bad })).toThrow(/distinct key-block indices in \[0, 2\)/);
+    const floats = tf.zeros([1, 1, 2]);
+    expect(run({}, { kvNumBlocks: floats })).toThrow(/kvNumBlocks.dtype/);
+    tf.dispose([x, bad, floats, ...Object.values(mask)]);
+  });
+});

@@ -1,0 +1,541 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { applyScoreMod } from '../apply-score-mod.js';
+import { MASK_FILL } from '../attention-mask.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { AttentionDims, ScoreMod } from '../types.js';
+import { assertNumber, validateAttentionInputs } from '../validation.js';
+import { defineKernelContract } from './kernel-contract.js';
+
+/**
+ * Inputs of `EABlockSparseAttention`: the attention tensors plus a block mask compiled to data (never a
+ * closure), in the layout of PyTorch FlexAttention's `BlockMask` with a bitmask per partial block.
+ *
+ * Notation: `bs` = `attrs.blockSize`; `Qb = ⌈qLen / bs⌉` query blocks; `KVb = ⌈kvLen / bs⌉` key blocks;
+ * query block `r` holds queries `[r·bs, min(qLen, (r+1)·bs))`, key block `j` holds keys
+ * `[j·bs, min(kvLen, (j+1)·bs))`. The mask dims `Bm` and `Hm` are either the batch / query-head count or 1
+ * (the mask is then the same for every batch element / head: broadcast, as in FlexAttention).
+ *
+ * | input | dtype | shape | meaning |
+ * | --- | --- | --- | --- |
+ * | `q` | float32 | `[B, H, qLen, d]` | queries |
+ * | `k` | float32 | `[B, Hkv, kvLen, d]` | keys (`Hkv` divides `H`: grouped-query attention) |
+ * | `v` | float32 | `[B, Hkv, kvLen, dv]` | values |
+ * | `kvNumBlocks` | int32 | `[Bm, Hm, Qb]` | number of **partial** key blocks of each query block |
+ * | `kvIndices` | int32 | `[Bm, Hm, Qb, maxKv]` | their key-block indices, ascending; entries past `kvNumBlocks` are 0 |
+ * | `fullKvNumBlocks` | int32 | `[Bm, Hm, Qb]` | number of **full** key blocks (every in-range pair allowed: no per-element check) |
+ * | `fullKvIndices` | int32 | `[Bm, Hm, Qb, maxFullKv]` | their key-block indices, ascending; padding 0 |
+ * | `partialMasks` | int32 | `[P, bs, ⌈bs/32⌉]` | one bitmask per partial block (P ≥ 1: an all-zero block when there is none) |
+ * | `partialMaskOffsets` | int32 | `[Bm, Hm, Qb]` | index in `partialMasks` of the first partial block of each query block |
+ *
+ * Bitmask layout: the bitmask of the `s`-th partial block of query block `r` (key block
+ * `kvIndices[bm, hm, r, s]`) is `partialMasks[partialMaskOffsets[bm, hm, r] + s]`, a `[bs, ⌈bs/32⌉]` grid
+ * of 32-bit words: bit `c & 31` (least-significant bit first) of word `c >> 5` in row `i` is 1 when query
+ * `r·bs + i` may attend key `j·bs + c`. Bits of rows ≥ qLen or keys ≥ kvLen are 0. Words are stored as
+ * int32 (reinterpret as u32 in WGSL/GLSL). `maxKv` and `maxFullKv` are at least 1 so no tensor is empty.
+ * Key blocks listed in neither list are skipped entirely.
+ */
+export interface BlockSparseAttentionInputs extends Record<string, tf.Tensor> {
+  q: tf.Tensor;
+  k: tf.Tensor;
+  v: tf.Tensor;
+  kvNumBlocks: tf.Tensor;
+  kvIndices: tf.Tensor;
+  fullKvNumBlocks: tf.Tensor;
+  fullKvIndices: tf.Tensor;
+  partialMasks: tf.Tensor;
+  partialMaskOffsets: tf.Tensor;
+}
+
+/** Attributes of `EABlockSparseAttention`. */
+export interface BlockSparseAttentionAttrs {
+  /** Side of the square query/key blocks the mask was compiled with. */
+  blockSize: number;
+  /** Query length the mask was compiled for (must equal `q.shape[2]`). */
+  qLen: number;
+  /** Key length the mask was compiled for (must equal `k.shape[2]`). */
+  kvLen: number;
+  /** Multiplier of q·k. */
+  scale: number;
+}
+
+/** Options of {@link blockSparseAttentionReference} that cannot cross a kernel boundary. */
+export interface BlockSparseReferenceOptions {
+  /** A score modifier (a closure: it always runs on this reference path). */
+  scoreMod?: ScoreMod;
+  /**
+   * Keys per online-softmax step. A query block whose visited key blocks hold more keys is processed in
+   * steps of at most this many keys, merged with an online softmax, bounding the scores held at once to
+   * `blockSize × keysPerStep`. Default 4096.
+   */
+  keysPerStep?: number;
+}
+
+const FN = 'blockSparseAttention';
+const DEFAULT_KEYS_PER_STEP = 4096;
+
+/** The compiled mask read back to the CPU (it is small: O(number of visited blocks)). */
+interface MaskLayout {
+  bm: number;
+  hm: number;
+  qBlocks: number;
+  kvBlocks: number;
+  maxKv: number;
+  maxFull: number;
+  wordsPerRow: number;
+  numMasks: number;
+  kvNum: Int32Array;
+  kvIdx: Int32Array;
+  fullNum: Int32Array;
+  fullIdx: Int32Array;
+  offsets: Int32Array;
+  bits: Int32Array;
+}
+
+function expectInt32(name: string, t: tf.Tensor, shape: number[], what: string): void {
+  if (!(t instanceof tf.Tensor)) throw new InvalidArgumentError(FN, name, 'an int32 tensor', t);
+  if (t.dtype !== 'int32') throw new InvalidArgumentError(FN, `${name}.dtype`, '"int32"', t.dtype);
+  const ok = t.rank === shape.length && shape.every((s, i) => s < 0 || t.shape[i] === s);
+  if (!ok) throw new InvalidArgumentError(FN, `${name}.shape`, `${what}`, t.shape);
+}
+
+function readLayout(
+  inputs: BlockSparseAttentionInputs,
+  attrs: BlockSparseAttentionAttrs,
+  dims: AttentionDims,
+): MaskLayout {
+  const bs = attrs.blockSize;
+  const qBlocks = Math.ceil(dims.qLen / bs);
+  const kvBlocks = Math.ceil(dims.kvLen / bs);
+  const wordsPerRow = Math.ceil(bs / 32);
+  const num = inputs.kvNumBlocks;
+  if (!(num instanceof tf.Tensor) || num.rank !== 3) {
+    throw new InvalidArgumentError(FN, 'kvNumBlocks', 'an int32 tensor [Bm, Hm, qBlocks]', num);
+  }
+  const [bm, hm] = num.shape as [number, number, number];
+  if (bm !== 1 && bm !== dims.batch) {
+    throw new InvalidArgumentError(FN, 'kvNumBlocks.shape[0] (mask batch)', `1 or ${dims.batch}`, bm);
+  }
+  if (hm !== 1 && hm !== dims.heads) {
+    throw new InvalidArgumentError(FN, 'kvNumBlocks.shape[1] (mask heads)', `1 or ${dims.heads}`, hm);
+  }
+  const rowShape = [bm, hm, qBlocks];
+  const rowWhat = `[${rowShape.join(', ')}] ([Bm, Hm, ⌈qLen / blockSize⌉])`;
+  expectInt32('kvNumBlocks', num, rowShape, rowWhat);
+  expectInt32('fullKvNumBlocks', inputs.fullKvNumBlocks, rowShape, rowWhat);
+  expectInt32('partialMaskOffsets', inputs.partialMaskOffsets, rowShape, rowWhat);
+  expectInt32('kvIndices', inputs.kvIndices, [...rowShape, -1], `[${rowShape.join(', ')}, maxKv]`);
+  expectInt32(
+    'fullKvIndices',
+    inputs.fullKvIndices,
+    [...rowShape, -1],
+    `[${rowShape.join(', ')}, maxFullKv]`,
+  );
+  expectInt32(
+    'partialMasks',
+    inputs.partialMasks,
+    [-1, bs, wordsPerRow],
+    `[P, ${bs}, ${wordsPerRow}] ([P, blockSize, ⌈blockSize / 32⌉])`,
+  );
+  return {
+    bm,
+    hm,
+    qBlocks,
+    kvBlocks,
+    maxKv: inputs.kvIndices.shape[3]!,
+    maxFull: inputs.fullKvIndices.shape[3]!,
+    wordsPerRow,
+    numMasks: inputs.partialMasks.shape[0]!,
+    kvNum: inputs.kvNumBlocks.dataSync() as Int32Array,
+    kvIdx: inputs.kvIndices.dataSync() as Int32Array,
+    fullNum: inputs.fullKvNumBlocks.dataSync() as Int32Array,
+    fullIdx: inputs.fullKvIndices.dataSync() as Int32Array,
+    offsets: inputs.partialMaskOffsets.dataSync() as Int32Array,
+    bits: inputs.partialMasks.dataSync() as Int32Array,
+  };
+}
+
+/** One online-softmax step of a query block: the key blocks it gathers and their additive bias. */
+interface RowStep {
+  blocks: Int32Array;
+  /** `[rows, blocks.length · bs]`: 0 where allowed, {@link MASK_FILL} where masked; absent when all allowed. */
+  bias?: Float32Array;
+  biasTensor?: tf.Tensor2D;
+}
+
+/** Everything a query block needs, derived from the mask data once per call and shared across heads. */
+interface RowPlan {
+  rows: number;
+  steps: RowStep[];
+  /** 1 where a query row keeps at least one key; absent when every row does. */
+  rowValid?: Float32Array;
+  rowValidTensor?: tf.Tensor2D;
+}
+
+function planRow(
+  layout: MaskLayout,
+  plane: number,
+  r: number,
+  attrs: BlockSparseAttentionAttrs,
+  keysPerStep: number,
+): RowPlan {
+  const bs = attrs.blockSize;
+  const rows = Math.min(bs, attrs.qLen - r * bs);
+  const row = plane * layout.qBlocks + r;
+  const nPartial = layout.kvNum[row]!;
+  const nFull = layout.fullNum[row]!;
+  if (nPartial < 0 || nPartial > layout.maxKv || nFull < 0 || nFull > layout.maxFull) {
+    throw new InvalidArgumentError(
+      FN,
+      'kvNumBlocks / fullKvNumBlocks',
+      `counts within [0, maxKv = ${layout.maxKv}] / [0, maxFullKv = ${layout.maxFull}]`,
+      [nPartial, nFull],
+      `(query block ${r} of mask plane ${plane})`,
+    );
+  }
+  // Merge the two ascending lists; `maskOf[i]` is the partial-mask index of block i, or -1 when full.
+  const blocks: number[] = [];
+  const maskOf: number[] = [];
+  const firstMask = layout.offsets[row]!;
+  let a = 0;
+  let f = 0;
+  while (a < nPartial || f < nFull) {
+    const pa = a < nPartial ? layout.kvIdx[row * layout.maxKv + a]! : Number.POSITIVE_INFINITY;
+    const pf = f < nFull ? layout.fullIdx[row * layout.maxFull + f]! : Number.POSITIVE_INFINITY;
+    if (pa <= pf) {
+      blocks.push(pa);
+      maskOf.push(firstMask + a);
+      a++;
+    } else {
+      blocks.push(pf);
+      maskOf.push(-1);
+      f++;
+    }
+  }
+  for (const [i, j] of blocks.entries()) {
+    if (!Number.isInteger(j) || j < 0 || j >= layout.kvBlocks || (i > 0 && blocks[i - 1]! >= j)) {
+      throw new InvalidArgumentError(
+        FN,
+        'kvIndices / fullKvIndices',
+        `distinct key-block indices in [0, ${layout.kvBlocks}), ascending in each list`,
+        blocks,
+        `(query block ${r} of mask plane ${plane})`,
+      );
+    }
+    const m = maskOf[i]!;
+    if (m !== -1 && (m < 0 || m >= layout.numMasks)) {
+      throw new InvalidArgumentError(FN, 'partialMaskOffsets', `offsets within [0, ${layout.numMasks})`, m);
+    }
+  }
+  const blocksPerStep = Math.max(1, Math.floor(keysPerStep / bs));
+  const words = layout.wordsPerRow;
+  const rowAny = new Uint8Array(rows);
+  const steps: RowStep[] = [];
+  for (let s0 = 0; s0 < blocks.length; s0 += blocksPerStep) {
+    const ids = blocks.slice(s0, s0 + blocksPerStep);
+    const width = ids.length * bs;
+    let bias: Float32Array | undefined;
+    ids.forEach((j, t) => {
+      const m = maskOf[s0 + t]!;
+      const inRange = Math.min(bs, attrs.kvLen - j * bs);
+      if (m === -1 && inRange === bs) {
+        rowAny.fill(1);
+        return;
+      }
+      bias ??= new Float32Array(rows * width);
+      for (let i = 0; i < rows; i++) {
+        const base = i * width + t * bs;
+        for (let c = 0; c < bs; c++) {
+          const allowed =
+            c < inRange &&
+            (m === -1 || ((layout.bits[(m * bs + i) * words + (c >> 5)]! >>> (c & 31)) & 1) === 1);
+          if (allowed) rowAny[i] = 1;
+          else bias[base + c] = MASK_FILL;
+        }
+      }
+    });
+    steps.push({ blocks: Int32Array.from(ids), ...(bias ? { bias } : {}) });
+  }
+  const plan: RowPlan = { rows, steps };
+  if (blocks.length > 0 && rowAny.some((x) => x === 0)) plan.rowValid = Float32Array.from(rowAny);
+  return plan;
+}
+
+/**
+ * Gathers whole slices `x[indices[i]]` along axis 0 with `gatherND`, which copies contiguous slices (on wasm,
+ * `gather` and `slice` cost time proportional to the source tensor). tfjs has no gradient for `GatherNd`, so
+ * while a gradient tape records, the gradient is given here: the slices' gradients scattered back with
+ * `scatterND`.
+ */
+function gatherSlices(x: tf.Tensor, indices: ArrayLike<number>): tf.Tensor {
+  const shape = x.shape;
+  const n = indices.length;
+  const index = () => tf.tensor2d(Int32Array.from(indices), [n, 1], 'int32');
+  if (!tf.engine().isTapeOn()) {
+    // No gradient is being recorded: skip the custom-gradient wrapper (it costs as much as the gather).
+    const idx = index();
+    const value = tf.gatherND(x, idx);
+    idx.dispose();
+    return value;
+  }
+  const gather = (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const input = args[0] as tf.Tensor;
+    const idx = index();
+    const value = tf.gatherND(input, idx);
+    idx.dispose();
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor) => {
+        const i = index();
+        const g = tf.scatterND(i, dy, shape);
+        i.dispose();
+        return g;
+      },
+    };
+  };
+  return tf.customGrad(gather)(x);
+}
+
+/** Pads the sequence axis of `[B, Hx, n, d]` to `nb · bs`; returns a function giving (batch, head) `p` as `[nb, bs, d]`. */
+function blockPlanes(x: tf.Tensor, bs: number): (plane: number) => tf.Tensor {
+  const [b, hx, n, d] = x.shape as [number, number, number, number];
+  const nb = Math.ceil(n / bs);
+  const padded = nb * bs - n;
+  const xp =
+    padded > 0
+      ? tf.pad(x, [
+          [0, 0],
+          [0, 0],
+          [0, padded],
+          [0, 0],
+        ])
+      : x;
+  const flat = tf.reshape(xp, [b * hx, nb, bs, d]);
+  return (plane) =>
+    b * hx === 1 ? tf.reshape(flat, [nb, bs, d]) : tf.reshape(gatherSlices(flat, [plane]), [nb, bs, d]);
+}
+
+/** Applies a score modifier to the `[rows, n·bs]` scores of gathered key blocks, run by contiguous run. */
+function modifyScores(
+  scoreModifier: ScoreMod,
+  s: tf.Tensor,
+  blocks: Int32Array,
+  attrs: BlockSparseAttentionAttrs,
+  b: number,
+  h: number,
+  q0: number,
+): tf.Tensor {
+  const bs = attrs.blockSize;
+  const rows = s.shape[0]!;
+  // Pieces of columns: each contiguous run of key blocks, its in-range part modified, its padding kept.
+  const pieces: Array<{ width: number; kvStart: number | undefined }> = [];
+  let i = 0;
+  while (i < blocks.length) {
+    let e = i + 1;
+    while (e < blocks.length && blocks[e] === blocks[e - 1]! + 1) e++;
+    const kvStart = blocks[i]! * bs;
+    const width = (e - i) * bs;
+    const valid = Math.min(width, attrs.kvLen - kvStart);
+    pieces.push({ width: valid, kvStart });
+    if (valid < width) pieces.push({ width: width - valid, kvStart: undefined });
+    i = e;
+  }
+  const parts =
+    pieces.length === 1
+      ? [s]
+      : tf.split(
+          s,
+          pieces.map((p) => p.width),
+          1,
+        );
+  const modified = parts.map((part, t) => {
+    const { width, kvStart } = pieces[t]!;
+    if (kvStart === undefined) return part;
+    const block = { batchStart: b, headStart: h, qStart: q0, kvStart, qLen: attrs.qLen, kvLen: attrs.kvLen };
+    const out = applyScoreMod(FN, scoreModifier, tf.reshape(part, [1, 1, rows, width]), block);
+    return tf.reshape(out, [rows, width]);
+  });
+  // A score modifier may return −∞; keep the softmax finite (masking belongs in the block mask).
+  return tf.maximum(modified.length === 1 ? modified[0]! : tf.concat(modified, 1), -3e38);
+}
+
+/**
+ * The reference of `EABlockSparseAttention`, built from tfjs ops: for each (batch, head) and query block it
+ * gathers the listed key/value blocks (one `gatherND` each), computes `[bs, keys]` scores with one 2-D
+ * `matMul` (the XNNPACK path on wasm), adds the partial blocks' mask bias, and normalises with a softmax —
+ * an online softmax across steps when a query block visits more than `keysPerStep` keys. Work and forward
+ * memory are O(visited blocks · bs² · d), not O(N²). Rows with no allowed key give zeros.
+ *
+ * Gradients flow to q, k, v and a score modifier's tensor form (autodiff). The backward pass scatters each
+ * query block's key/value gradients into a full-length buffer: O(N² · d / blockSize) time.
+ *
+ * Paper: Child et al. 2019, block-sparse attention (https://arxiv.org/abs/1904.10509); layout from
+ * FlexAttention (Dong et al. 2024, https://arxiv.org/abs/2412.05496).
+ *
+ * @example
+ * ```ts
+ * // A block mask from `@efficient-attention/sparse-masks` gives the compiled tensors:
+ * const out = tf.tidy(() =>
+ *   blockSparseAttentionReference({ q, k, v, ...blockMask.toTensors() },
+ *     { blockSize: 64, qLen: 1024, kvLen: 1024, scale: 1 / 8 }),
+ * );
+ * ```
+ */
+export function blockSparseAttentionReference(
+  inputs: BlockSparseAttentionInputs,
+  attrs: BlockSparseAttentionAttrs,
+  options: BlockSparseReferenceOptions = {},
+): tf.Tensor4D {
+  const { q, k, v } = inputs;
+  const dims = validateAttentionInputs(FN, q, k, v);
+  assertNumber(FN, 'attrs.blockSize', attrs.blockSize, { integer: true, min: 1 });
+  assertNumber(FN, 'attrs.scale', attrs.scale);
+  if (attrs.qLen !== dims.qLen) {
+    throw new InvalidArgumentError(FN, 'attrs.qLen', `q's length ${dims.qLen}`, attrs.qLen);
+  }
+  if (attrs.kvLen !== dims.kvLen) {
+    throw new InvalidArgumentError(FN, 'attrs.kvLen', `k's length ${dims.kvLen}`, attrs.kvLen);
+  }
+  const keysPerStep = options.keysPerStep ?? DEFAULT_KEYS_PER_STEP;
+  assertNumber(FN, 'options.keysPerStep', keysPerStep, { integer: true, min: 1 });
+  const layout = readLayout(inputs, attrs, dims);
+  const bs = attrs.blockSize;
+  /** Output rows `[rows, dv]` of query block `r` for (b, h). */
+  function attendQueryBlock(
+    plan: RowPlan,
+    qp: tf.Tensor,
+    kp: tf.Tensor,
+    vp: tf.Tensor,
+    r: number,
+    b: number,
+    h: number,
+  ): tf.Tensor {
+    if (plan.steps.length === 0) return tf.zeros([plan.rows, dims.valueDim]);
+    let qRow = tf.reshape(gatherSlices(qp, [r]), [bs, dims.headDim]);
+    if (plan.rows < bs) qRow = tf.slice(qRow, [0, 0], [plan.rows, dims.headDim]);
+    const stepScores = (step: RowStep) => {
+      const n = step.blocks.length * bs;
+      const kRows = tf.reshape(gatherSlices(kp, step.blocks), [n, dims.headDim]);
+      // A 2-D matMul without transpose flags: the XNNPACK path on wasm.
+      let s = tf.matMul(qRow, tf.transpose(kRows));
+      if (options.scoreMod !== undefined) {
+        s = modifyScores(options.scoreMod, s, step.blocks, attrs, b, h, r * bs);
+      }
+      if (step.biasTensor) s = tf.add(s, step.biasTensor);
+      const vRows = tf.reshape(gatherSlices(vp, step.blocks), [n, dims.valueDim]);
+      return { s, vRows };
+    };
+    let out: tf.Tensor;
+    if (plan.steps.length === 1) {
+      const { s, vRows } = stepScores(plan.steps[0]!);
+      const p = tf.softmax(s);
+      // Rows without an allowed key: zero weights, so the output is +0 (no NaN, no −0).
+      out = tf.matMul(plan.rowValidTensor ? tf.mul(p, plan.rowValidTensor) : p, vRows);
+    } else {
+      let m: tf.Tensor | undefined;
+      let l: tf.Tensor | undefined;
+      let acc: tf.Tensor | undefined;
+      for (const step of plan.steps) {
+        const { s, vRows } = stepScores(step);
+        const sMax = tf.max(s, 1, true);
+        const mNew = m === undefined ? sMax : tf.maximum(m, sMax);
+        let p = tf.exp(tf.sub(s, mNew));
+        if (plan.rowValidTensor) p = tf.mul(p, plan.rowValidTensor);
+        const pv = tf.matMul(p, vRows);
+        if (m === undefined || l === undefined || acc === undefined) {
+          l = tf.sum(p, 1, true);
+          acc = pv;
+        } else {
+          const correction = tf.exp(tf.sub(m, mNew));
+          l = tf.add(tf.mul(l, correction), tf.sum(p, 1, true));
+          acc = tf.add(tf.mul(acc, correction), pv);
+        }
+        m = mNew;
+      }
+      // Valid rows have l ≥ 1 (the row maximum contributes exp(0)); rows without a key have l = acc = 0 and
+      // divide by 1 instead (a floor like max(l, ε) would put 0/ε² = NaN into the gradient).
+      out = tf.div(acc!, plan.rowValidTensor ? tf.add(l!, tf.sub(1, plan.rowValidTensor)) : l!);
+    }
+    return out;
+  }
+
+  return tf.tidy(() => {
+    const qPlanes = blockPlanes(q, bs);
+    const kPlanes = blockPlanes(k, bs);
+    const vPlanes = blockPlanes(v, bs);
+    // Plans (and their bias tensors) live in this outer scope: heads sharing a mask plane reuse them.
+    const plans: RowPlan[] = [];
+    for (let plane = 0; plane < layout.bm * layout.hm; plane++) {
+      for (let r = 0; r < layout.qBlocks; r++) {
+        const plan = planRow(layout, plane, r, attrs, keysPerStep);
+        for (const step of plan.steps) {
+          if (step.bias) step.biasTensor = tf.tensor2d(step.bias, [plan.rows, step.blocks.length * bs]);
+          step.bias = undefined;
+        }
+        if (plan.rowValid) plan.rowValidTensor = tf.tensor2d(plan.rowValid, [plan.rows, 1]);
+        plans.push(plan);
+      }
+    }
+    const group = dims.heads / dims.kvHeads;
+    const heads: tf.Tensor[] = [];
+    for (let b = 0; b < dims.batch; b++) {
+      for (let kh = 0; kh < dims.kvHeads; kh++) {
+        // One kv head and its query group at a time: the per-head copies never all live at once.
+        const groupOut = tf.tidy(() => {
+          // Scale the keys, not the queries: one multiply per kv head and no full-size scaled copy of q.
+          const kp = tf.mul(kPlanes(b * dims.kvHeads + kh), attrs.scale);
+          const vp = vPlanes(b * dims.kvHeads + kh);
+          const outs: tf.Tensor[] = [];
+          for (let h = kh * group; h < (kh + 1) * group; h++) {
+            const plane = (layout.bm === 1 ? 0 : b) * layout.hm + (layout.hm === 1 ? 0 : h);
+            const qp = qPlanes(b * dims.heads + h);
+            const rowsOut: tf.Tensor[] = [];
+            for (let r = 0; r < layout.qBlocks; r++) {
+              const plan = plans[plane * layout.qBlocks + r]!;
+              rowsOut.push(tf.tidy(() => attendQueryBlock(plan, qp, kp, vp, r, b, h)));
+            }
+            outs.push(rowsOut.length === 1 ? rowsOut[0]! : tf.concat(rowsOut, 0));
+          }
+          return outs;
+        });
+        heads.push(...groupOut);
+      }
+    }
+    const all = heads.length === 1 ? heads[0]! : tf.stack(heads);
+    return tf.reshape(all, [dims.batch, dims.heads, dims.qLen, dims.valueDim]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * `EABlockSparseAttention`: attention that visits only the key blocks a compiled block mask lists (full
+ * blocks without a per-element check, partial blocks through their bitmask) — see
+ * {@link BlockSparseAttentionInputs} for the data layout backends implement. Reference:
+ * {@link blockSparseAttentionReference} (a score modifier, being a closure, always runs there). Layout:
+ * FlexAttention's BlockMask (https://arxiv.org/abs/2412.05496) plus one bitmask per partial block.
+ *
+ * @example
+ * ```ts
+ * // A backend implements it once…
+ * tf.registerKernel({ kernelName: blockSparseAttentionKernel.name, backendName: 'webgpu', kernelFunc });
+ * // …and callers (sparse-masks' blockSparseAttention) dispatch through the contract:
+ * const out = blockSparseAttentionKernel.run({ q, k, v, ...blockMask.toTensors() },
+ *   { blockSize: 64, qLen: 4096, kvLen: 4096, scale: 0.125 });
+ * ```
+ */
+export const blockSparseAttentionKernel = defineKernelContract<
+  BlockSparseAttentionInputs,
+  BlockSparseAttentionAttrs
+>({
+  name: 'EABlockSparseAttention',
+  inputNames: [
+    'q',
+    'k',
+    'v',
+    'kvNumBlocks',
+    'kvIndices',
+    'fullKvNumBlocks',
+    'fullKvIndices',
+    'partialMasks',
+    'partialMaskOffsets',
+  ],
+  reference: (inputs, attrs) => blockSparseAttentionReference(inputs, attrs),
+});

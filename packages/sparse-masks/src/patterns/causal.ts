@@ -1,0 +1,80 @@
+import {
+  assertKnownOptions,
+  assertNumber,
+  IncompatibleOptionsError,
+  InvalidArgumentError,
+} from '@efficient-attention/core';
+import { classifyBand } from '../block-enumerator.js';
+import { definePattern, type MaskPattern } from '../mask-pattern.js';
+
+/** Options of {@link causal}. */
+export interface CausalOptions {
+  /** Query length, for bottom-right alignment when it differs from `kvLen`. Give both or neither. */
+  qLen?: number;
+  /** Key length, for bottom-right alignment when it differs from `qLen`. Give both or neither. */
+  kvLen?: number;
+}
+
+const FN = 'causal';
+
+/**
+ * Causal (autoregressive) masking: query `q` may attend key `kv` when `kv ≤ q + (kvLen − qLen)`. Without
+ * lengths the shift is 0 (self-attention: `kv ≤ q`). With `qLen ≠ kvLen` the mask is bottom-right aligned,
+ * the KV-cache convention of FlashAttention ≥ 2.1: the last query sees every key. Such a mask is tied to
+ * its lengths, and building it for others throws.
+ *
+ * ```
+ * causal()            causal({ qLen: 2, kvLen: 4 })
+ * q0 █···             q0 ███·
+ * q1 ██··             q1 ████
+ * q2 ███·
+ * q3 ████
+ * ```
+ *
+ * Vaswani et al. 2017, https://arxiv.org/abs/1706.03762.
+ *
+ * @example
+ * ```ts
+ * const mask = createBlockMask(causal(), 1024, 1024, { blockSize: 128 }); // 36 of 64 blocks visited
+ * ```
+ */
+export function causal(options: CausalOptions = {}): MaskPattern {
+  assertKnownOptions(FN, options, ['qLen', 'kvLen']);
+  const { qLen, kvLen } = options;
+  if ((qLen === undefined) !== (kvLen === undefined)) {
+    throw new IncompatibleOptionsError(
+      FN,
+      'give both `qLen` and `kvLen` (for bottom-right alignment), or neither.',
+    );
+  }
+  if (qLen !== undefined) assertNumber(FN, 'options.qLen', qLen, { integer: true, min: 1 });
+  if (kvLen !== undefined) assertNumber(FN, 'options.kvLen', kvLen, { integer: true, min: 1 });
+  const shift = (kvLen ?? 0) - (qLen ?? 0);
+  return definePattern((_b, _h, q, kv) => kv <= q + shift, {
+    description: qLen === undefined ? 'causal()' : `causal(qLen=${qLen}, kvLen=${kvLen})`,
+    batchInvariant: true,
+    headInvariant: true,
+    blocks: {
+      classify: (_b, _h, q0, q1, grid, states) =>
+        classifyBand(q0, q1, grid, Number.NEGATIVE_INFINITY, shift, states),
+      fillBits: (_b, _h, slab) => {
+        for (let q = slab.q0; q < slab.q1; q++) slab.setRange(q, slab.kv0, q + shift + 1);
+      },
+    },
+    ...(qLen === undefined
+      ? {}
+      : {
+          checkLengths: (fn: string, n: number, m: number) => {
+            if (n !== qLen || m !== kvLen) {
+              throw new InvalidArgumentError(
+                fn,
+                'maskMod',
+                `used with the lengths it was built for (qLen ${qLen}, kvLen ${kvLen})`,
+                `qLen ${n}, kvLen ${m}`,
+                'Build a new causal({ qLen, kvLen }) for these lengths.',
+              );
+            }
+          },
+        }),
+  });
+}

@@ -1,0 +1,78 @@
+import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import { BLOCK_NONE, BLOCK_PARTIAL, classifyBand } from '../block-enumerator.js';
+import { definePattern, type MaskPattern } from '../mask-pattern.js';
+
+/** Options of {@link strided}. */
+export interface StridedOptions {
+  /** The stride `l` (an integer ≥ 1); about √N in the paper. */
+  stride: number;
+  /** Only keys at or before the query (the paper's autoregressive form). Default true. */
+  causal?: boolean;
+}
+
+const FN = 'strided';
+
+/**
+ * The "strided" pattern of the Sparse Transformer, its two heads merged: query `q` attends key `kv` when
+ * `|q − kv| < stride` (the previous `stride` positions) or `(q − kv) mod stride = 0` (every `stride`-th
+ * position), with `kv ≤ q` when `causal` (the default). Each row attends about `stride + N / stride` keys.
+ *
+ * ```
+ * strided({ stride: 2 })
+ * q0 █·····
+ * q1 ██····
+ * q2 ███···
+ * q3 ·███··
+ * q4 █·███·     (q − kv ∈ {0, 1} or even)
+ * ```
+ *
+ * Child et al. 2019, https://arxiv.org/abs/1904.10509 (§4.2, A⁽¹⁾ ∪ A⁽²⁾).
+ *
+ * @example
+ * ```ts
+ * const pattern = strided({ stride: 128 }); // for N = 16384: 128 local + 128 strided keys per row
+ * ```
+ */
+export function strided(options: StridedOptions): MaskPattern {
+  assertKnownOptions(FN, options, ['stride', 'causal']);
+  const stride = options?.stride;
+  const isCausal = options?.causal ?? true;
+  assertNumber(FN, 'options.stride', stride, { integer: true, min: 1 });
+  if (typeof isCausal !== 'boolean')
+    throw new InvalidArgumentError(FN, 'options.causal', 'a boolean', isCausal);
+  const hiLocal = isCausal ? 0 : stride - 1;
+  return definePattern(
+    (_b, _h, q, kv) => {
+      const delta = q - kv;
+      if (isCausal && delta < 0) return false;
+      return Math.abs(delta) < stride || delta % stride === 0;
+    },
+    {
+      description: `strided(stride=${stride}${isCausal ? '' : ', causal=false'})`,
+      batchInvariant: true,
+      headInvariant: true,
+      blocks: {
+        classify: (_b, _h, q0, q1, grid, states) => {
+          classifyBand(q0, q1, grid, -(stride - 1), hiLocal, states);
+          for (let j = 0; j < grid.count; j++) {
+            if (states[j] !== BLOCK_NONE) continue;
+            // Does the block hold some kv − q ≡ 0 (mod stride), at or before the diagonal when causal?
+            const k0 = grid.start + j * grid.size;
+            const k1 = Math.min(grid.end, k0 + grid.size);
+            const lo = k0 - (q1 - 1);
+            const hi = isCausal ? Math.min(0, k1 - 1 - q0) : k1 - 1 - q0;
+            if (lo <= hi && Math.floor(hi / stride) * stride >= lo) states[j] = BLOCK_PARTIAL;
+          }
+        },
+        fillBits: (_b, _h, slab) => {
+          for (let q = slab.q0; q < slab.q1; q++) {
+            slab.setRange(q, q - stride + 1, q + hiLocal + 1);
+            const limit = isCausal ? Math.min(q + 1, slab.kv1) : slab.kv1;
+            const first = slab.kv0 + ((((q - slab.kv0) % stride) + stride) % stride);
+            for (let kv = first; kv < limit; kv += stride) slab.set(q, kv);
+          }
+        },
+      },
+    },
+  );
+}
