@@ -1,4 +1,5 @@
 export * from './block-sparse-attention.js';
+export * from './causal-linear-attention.js';
 export {
   type FusedAttentionAttrs,
   type FusedAttentionInputs,

@@ -1,0 +1,129 @@
+import {
+  describeBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  seededTensor,
+} from '@efficient-attention/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import * as fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { causalLinearAttentionKernel } from './causal-linear-attention.js';
+
+/** Causal normalised linear attention in float64 with plain loops: the definition, no chunks, no state. */
+function causalLinearFloat64(
+  phiQ: Float64Array,
+  phiK: Float64Array,
+  v: Float64Array,
+  [bh, n, f, dv]: [number, number, number, number],
+  eps: number,
+): Float64Array {
+  const out = new Float64Array(bh * n * dv);
+  for (let g = 0; g < bh; g++) {
+    for (let i = 0; i < n; i++) {
+      let den = 0;
+      const num = new Float64Array(dv);
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let t = 0; t < f; t++) s += phiQ[(g * n + i) * f + t]! * phiK[(g * n + j) * f + t]!;
+        den += s;
+        for (let c = 0; c < dv; c++) num[c]! += s * v[(g * n + j) * dv + c]!;
+      }
+      for (let c = 0; c < dv; c++) out[(g * n + i) * dv + c] = num[c]! / Math.max(den, eps);
+    }
+  }
+  return out;
+}
+
+/** Positive features: |x| of seeded normals (a feature map's output is non-negative). */
+function positive(shape: number[], seed: number) {
+  const s = seededTensor(shape, seed);
+  const abs = s.data.map(Math.abs);
+  s.tensor.dispose();
+  return { tensor: tf.tensor(Float32Array.from(abs), shape), data: abs };
+}
+
+// float32 sums of ≤ 90 positive products against float64: relative error ~1e-6; chunking reorders sums only.
+const TOL = { atol: 1e-5, rtol: 1e-4 };
+
+describeBackends('causalLinearAttentionKernel (reference)', () => {
+  it('equals the float64 definition for random shapes and chunk sizes that need not divide N', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          batch: fc.integer({ min: 1, max: 2 }),
+          heads: fc.integer({ min: 1, max: 3 }),
+          n: fc.integer({ min: 1, max: 90 }),
+          f: fc.integer({ min: 1, max: 12 }),
+          dv: fc.integer({ min: 1, max: 8 }),
+          chunkSize: fc.integer({ min: 1, max: 40 }),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ batch, heads, n, f, dv, chunkSize, seed }) => {
+          const phiQ = positive([batch, heads, n, f], seed);
+          const phiK = positive([batch, heads, n, f], seed + 1);
+          const v = seededTensor([batch, heads, n, dv], seed + 2);
+          const out = causalLinearAttentionKernel.run(
+            { phiQ: phiQ.tensor, phiK: phiK.tensor, v: v.tensor },
+            { chunkSize, eps: 1e-12 },
+          );
+          expect(out.shape).toEqual([batch, heads, n, dv]);
+          const want = causalLinearFloat64(phiQ.data, phiK.data, v.data, [batch * heads, n, f, dv], 1e-12);
+          expectTensorsClose(out, want, TOL);
+          tf.dispose([out, phiQ.tensor, phiK.tensor, v.tensor]);
+        },
+      ),
+      { numRuns: 25, seed: 11 },
+    );
+  });
+
+  it('gives zeros, not NaN, for rows whose normaliser is 0', () => {
+    // Row 0 of φ(q) is all zeros (a ReLU feature map can do that): 0 / max(0, eps) = 0.
+    const phiQ = tf.tensor4d([0, 0, 1, 2, 3, 1], [1, 1, 3, 2]);
+    const phiK = tf.tensor4d([1, 1, 0, 2, 1, 0], [1, 1, 3, 2]);
+    const v = tf.tensor4d([5, 7, 9], [1, 1, 3, 1]);
+    const out = causalLinearAttentionKernel.run({ phiQ, phiK, v }, { chunkSize: 2, eps: 1e-12 });
+    // Row 1: scores (1·1 + 2·1, 1·0 + 2·2) = (3, 4) → (3·5 + 4·7) / 7. Row 2: (3 + 1, 0 + 2, 3 + 0) = (4, 2, 3).
+    expectTensorsClose(out, [0, (3 * 5 + 4 * 7) / 7, (4 * 5 + 2 * 7 + 3 * 9) / 9]);
+    tf.dispose([phiQ, phiK, v, out]);
+  });
+
+  it('has the gradients of the explicit masked O(N²) form', () => {
+    const phiQ = positive([1, 2, 13, 3], 3).tensor;
+    const phiK = positive([1, 2, 13, 3], 4).tensor;
+    const v = seededTensor([1, 2, 13, 2], 5).tensor;
+    const w = seededTensor([1, 2, 13, 2], 6).tensor;
+    const lower = tf.linalg.bandPart(tf.ones([13, 13]), -1, 0);
+    const masked = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+      const s = tf.mul(tf.matMul(a, b, false, true), lower);
+      return tf.div(tf.matMul(s, c), tf.maximum(tf.sum(s, -1, true), 1e-12));
+    };
+    const loss = (f: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor) =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(a, b, c), w)));
+    const chunked = loss((a, b, c) =>
+      causalLinearAttentionKernel.run({ phiQ: a, phiK: b, v: c }, { chunkSize: 5, eps: 1e-12 }),
+    )([phiQ, phiK, v]);
+    const dense = loss(masked)([phiQ, phiK, v]);
+    chunked.forEach((g, i) => {
+      expectTensorsClose(g, dense[i]!, { atol: 1e-5, rtol: 1e-4 });
+    });
+    tf.dispose([phiQ, phiK, v, w, lower, ...chunked, ...dense]);
+  });
+
+  it('leaks no tensors and names bad inputs', () => {
+    const x = positive([1, 2, 20, 4], 9).tensor;
+    expectNoLeaks(() =>
+      causalLinearAttentionKernel.run({ phiQ: x, phiK: x, v: x }, { chunkSize: 6, eps: 1e-6 }),
+    );
+    const y = tf.zeros([1, 2, 19, 4]);
+    expect(() =>
+      causalLinearAttentionKernel.run({ phiQ: x, phiK: y, v: x }, { chunkSize: 6, eps: 1e-6 }),
+    ).toThrow(/`phiK.shape` must be \[1, 2, 20, 4\] \(phiQ's shape\), received \[1, 2, 19, 4\]/);
+    expect(() =>
+      causalLinearAttentionKernel.run({ phiQ: x, phiK: x, v: x }, { chunkSize: 0, eps: 1e-6 }),
+    ).toThrow(/`attrs.chunkSize` must be an integer ≥ 1, received 0/);
+    expect(() =>
+      causalLinearAttentionKernel.run({ phiQ: x, phiK: x, v: x }, { chunkSize: 4, eps: 0 }),
+    ).toThrow(/`attrs.eps` must be a finite number > 0/);
+    tf.dispose([x, y]);
+  });
+});

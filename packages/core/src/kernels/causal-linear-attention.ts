@@ -1,0 +1,220 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../errors.js';
+import { assertNumber } from '../validation.js';
+import { defineKernelContract } from './kernel-contract.js';
+
+/**
+ * Inputs of the causal linear attention kernel. `phiQ` and `phiK` are already feature-mapped
+ * (non-negative features, e.g. elu(x) + 1 or FAVOR+ random features).
+ */
+export interface CausalLinearAttentionInputs extends Record<string, tf.Tensor> {
+  /** φ(q): `[batch, heads, seq, features]`. */
+  phiQ: tf.Tensor;
+  /** φ(k): `[batch, heads, seq, features]` (same heads and length as `phiQ`). */
+  phiK: tf.Tensor;
+  /** Values: `[batch, heads, seq, valueDim]`. */
+  v: tf.Tensor;
+}
+
+/** Attributes of the causal linear attention kernel. */
+export interface CausalLinearAttentionAttrs {
+  /** Positions per chunk of the prefix-sum scan (an integer ≥ 1; it need not divide the length). */
+  chunkSize: number;
+  /** Lower bound of the normaliser: `out = num / max(den, eps)` (> 0), so that 0/0 gives 0, not NaN. */
+  eps: number;
+}
+
+const FN = 'causalLinearAttentionKernel';
+
+/** Row blocks of a 2-D tensor as the scan needs them: plain, transposed, and with a column of ones appended. */
+interface RowBlocks {
+  rows(from: number, size: number): tf.Tensor2D;
+  rowsTransposed(from: number, size: number): tf.Tensor2D;
+  rowsWithOnes(from: number, size: number): tf.Tensor2D;
+}
+
+/**
+ * Serves row blocks `[from, from + size)` of `x` (`[total, width]`). On tfjs-wasm `slice` reads the whole input
+ * back once per call (O(N²/chunk) for a chunked scan) and `gather` costs ~60 ns per element with a gradient
+ * (`UnsortedSegmentSum`) the backend lacks; there, `x` is read once and each block is built in JS (transposed
+ * or with ones when asked) and uploaded, O(N) in total, with closed-form gradients (a pad of `dy`, transposed
+ * or without the ones column). Elsewhere blocks are `slice`, `transpose`, `concat`.
+ */
+function rowBlocks(x: tf.Tensor2D): RowBlocks {
+  const [total, width] = x.shape;
+  const pad = (dy: tf.Tensor, from: number, size: number) =>
+    tf.pad(dy, [
+      [from, total - from - size],
+      [0, 0],
+    ]);
+  if (tf.getBackend() !== 'wasm') {
+    const rows = (from: number, size: number) =>
+      from === 0 && size === total ? x : tf.slice(x, [from, 0], [size, width]);
+    return {
+      rows,
+      rowsTransposed: (from, size) => tf.transpose(rows(from, size)),
+      rowsWithOnes: (from, size) => tf.concat([rows(from, size), tf.ones([size, 1])], 1),
+    };
+  }
+  let cache: Float32Array | undefined;
+  const values = () => {
+    cache ??= x.dataSync() as Float32Array;
+    return cache;
+  };
+  const block = (
+    build: (data: Float32Array, from: number, size: number) => tf.Tensor2D,
+    grad: (dy: tf.Tensor, size: number) => tf.Tensor,
+  ) => {
+    return (from: number, size: number): tf.Tensor2D => {
+      const data = values();
+      const op = tf.customGrad((_input) => ({
+        value: build(data, from, size),
+        gradFunc: (dy) => tf.tidy(() => pad(grad(dy, size), from, size)),
+      }));
+      return op(x) as tf.Tensor2D;
+    };
+  };
+  return {
+    rows: block(
+      (data, from, size) => tf.tensor2d(data.subarray(from * width, (from + size) * width), [size, width]),
+      (dy) => dy,
+    ),
+    rowsTransposed: block(
+      (data, from, size) => {
+        const out = new Float32Array(width * size);
+        for (let j = 0; j < width; j++) {
+          const row = j * size;
+          for (let i = 0, at = from * width + j; i < size; i++, at += width) out[row + i] = data[at]!;
+        }
+        return tf.tensor2d(out, [width, size]);
+      },
+      (dy) => tf.transpose(dy),
+    ),
+    rowsWithOnes: block(
+      (data, from, size) => {
+        const out = new Float32Array(size * (width + 1)).fill(1);
+        for (let i = 0; i < size; i++) {
+          out.set(data.subarray((from + i) * width, (from + i + 1) * width), i * (width + 1));
+        }
+        return tf.tensor2d(out, [size, width + 1]);
+      },
+      (dy, size) => tf.slice(dy, [0, 0], [size, width]),
+    ),
+  };
+}
+
+function assertShapes(phiQ: unknown, phiK: unknown, v: unknown): [number, number, number, number, number] {
+  const named: Array<[string, unknown]> = [
+    ['phiQ', phiQ],
+    ['phiK', phiK],
+    ['v', v],
+  ];
+  for (const [name, t] of named) {
+    const x = t as tf.Tensor | null;
+    if (x === null || typeof x !== 'object' || !Array.isArray(x.shape) || x.rank !== 4) {
+      throw new InvalidArgumentError(FN, name, 'a rank-4 tensor [batch, heads, seq, features]', t);
+    }
+    if (x.dtype !== 'float32') throw new InvalidArgumentError(FN, `${name}.dtype`, '"float32"', x.dtype);
+  }
+  const [b, h, n, f] = (phiQ as tf.Tensor).shape as [number, number, number, number];
+  const kShape = (phiK as tf.Tensor).shape;
+  const vShape = (v as tf.Tensor).shape;
+  if (kShape[0] !== b || kShape[1] !== h || kShape[2] !== n || kShape[3] !== f) {
+    throw new InvalidArgumentError(FN, 'phiK.shape', `[${b}, ${h}, ${n}, ${f}] (phiQ's shape)`, kShape);
+  }
+  if (vShape[0] !== b || vShape[1] !== h || vShape[2] !== n) {
+    throw new InvalidArgumentError(FN, 'v.shape', `[${b}, ${h}, ${n}, valueDim]`, vShape);
+  }
+  return [b, h, n, f, vShape[3]!];
+}
+
+/**
+ * The reference: the chunked prefix-sum form of causal linear attention (Katharopoulos et al. 2020,
+ * https://arxiv.org/abs/2006.16236, eq. 9–12, computed chunk by chunk as in Hua et al. 2022,
+ * https://arxiv.org/abs/2202.10447). For each head, with `V' = [v | 1]` so that the normaliser rides along
+ * as an extra value column:
+ *
+ * - inside a chunk: `(φ(Q_c) φ(K_c)ᵀ ⊙ lower-triangle) V'_c`;
+ * - across chunks: `φ(Q_c) S`, with the running state `S = Σ φ(k_j) v'_jᵀ` over earlier chunks;
+ * - `out = num / max(den, eps)`.
+ *
+ * Work per head is O(N·chunk·(features + valueDim) + N·features·valueDim), memory O(N·(features + valueDim)).
+ * Everything is 2-D matMuls per head (the XNNPACK path on tfjs-wasm). The backward pass runs through tfjs
+ * autodiff; each chunk's gradient is padded to its head's length, so training costs O(N²/chunk) memory
+ * traffic per head (forward-only kernels registered by backends leave training on this reference).
+ */
+function causalLinearAttentionReference(
+  { phiQ, phiK, v }: CausalLinearAttentionInputs,
+  { chunkSize, eps }: CausalLinearAttentionAttrs,
+): tf.Tensor4D {
+  const [b, h, n, f, dv] = assertShapes(phiQ, phiK, v);
+  assertNumber(FN, 'attrs.chunkSize', chunkSize, { integer: true, min: 1 });
+  assertNumber(FN, 'attrs.eps', eps, { positive: true });
+  const chunk = Math.min(chunkSize, n);
+  return tf.tidy(() => {
+    const heads = (x: tf.Tensor, width: number) =>
+      rowBlocks(tf.reshape(x, [b * h * n, width]) as tf.Tensor2D);
+    const qHeads = heads(phiQ, f);
+    const kHeads = heads(phiK, f);
+    const vHeads = heads(v, dv);
+    const lower = tf.linalg.bandPart(tf.ones([chunk, chunk]), -1, 0);
+    const outs: tf.Tensor[] = [];
+    for (let g = 0; g < b * h; g++) {
+      outs.push(
+        tf.tidy(() => {
+          const q = rowBlocks(qHeads.rows(g * n, n));
+          const k = rowBlocks(kHeads.rows(g * n, n));
+          const vh = rowBlocks(vHeads.rows(g * n, n));
+          // [v | 1]: the normaliser rides along as an extra value column, so num and den share every matMul.
+          let state: tf.Tensor | undefined; // Σ φ(k_j) [v_j | 1]ᵀ over earlier chunks, [f, dv + 1]
+          const chunks: tf.Tensor[] = [];
+          for (let start = 0; start < n; start += chunk) {
+            const size = Math.min(chunk, n - start);
+            const qc = q.rows(start, size);
+            const kcT = k.rowsTransposed(start, size);
+            const vc = vh.rowsWithOnes(start, size);
+            const mask = size === chunk ? lower : tf.slice(lower, [0, 0], [size, size]);
+            let out = tf.matMul(tf.mul(tf.matMul(qc, kcT), mask), vc);
+            if (state !== undefined) out = tf.add(out, tf.matMul(qc, state));
+            chunks.push(out);
+            if (start + size < n) {
+              const update = tf.matMul(kcT, vc);
+              state = state === undefined ? update : tf.add(state, update);
+            }
+          }
+          return chunks.length === 1 ? chunks[0]! : tf.concat(chunks, 0);
+        }),
+      );
+    }
+    const all = tf.reshape(outs.length === 1 ? outs[0]! : tf.stack(outs), [b, h, n, dv + 1]);
+    const num = tf.slice(all, [0, 0, 0, 0], [b, h, n, dv]);
+    const den = tf.slice(all, [0, 0, 0, dv], [b, h, n, 1]);
+    return tf.div(num, tf.maximum(den, eps)) as tf.Tensor4D;
+  });
+}
+
+/**
+ * `EACausalLinearAttention`: causal normalised linear attention over feature-mapped queries and keys,
+ * `out_i = Σ_{j≤i} (φ(q_i)·φ(k_j)) v_j / max(Σ_{j≤i} φ(q_i)·φ(k_j), eps)` (Katharopoulos et al. 2020,
+ * "Transformers are RNNs", https://arxiv.org/abs/2006.16236). Shapes: `phiQ`, `phiK` `[batch, heads, seq,
+ * features]`, `v` `[batch, heads, seq, valueDim]` → `[batch, heads, seq, valueDim]`. The reference is the
+ * chunked prefix-sum scan (a running state `S = Σ φ(k) vᵀ`, `z = Σ φ(k)` across chunks, masked products inside
+ * a chunk): O(N) time and memory, never a per-token loop.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { causalLinearAttentionKernel } from '@efficient-attention/core';
+ * const phi = tf.add(tf.elu(tf.randomNormal([1, 2, 100, 16])), 1); // elu + 1 features
+ * const v = tf.randomNormal([1, 2, 100, 16]);
+ * const out = causalLinearAttentionKernel.run({ phiQ: phi, phiK: phi, v }, { chunkSize: 32, eps: 1e-12 });
+ * ```
+ */
+export const causalLinearAttentionKernel = defineKernelContract<
+  CausalLinearAttentionInputs,
+  CausalLinearAttentionAttrs
+>({
+  name: 'EACausalLinearAttention',
+  inputNames: ['phiQ', 'phiK', 'v'],
+  reference: causalLinearAttentionReference,
+});
