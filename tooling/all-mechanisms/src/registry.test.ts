@@ -4,7 +4,7 @@ import { MechanismRegistry, registerCoreMechanisms } from '@efficient-attention/
 import { registerLinearAttention } from '@efficient-attention/linear-attention';
 import { registerSparseMasks } from '@efficient-attention/sparse-masks';
 import { describe, expect, it } from 'vitest';
-import { describeRegistryConformance } from './mechanism-conformance.js';
+import { describeRegistryConformance } from '@efficient-attention/conformance';
 
 // One registry holding every package's mechanisms, filled by each package's explicit register function:
 // this single test runs every registered variant against dense attention per its declared capabilities.
