@@ -1,10 +1,10 @@
 import { registerAdaptive } from '@efficient-attention/adaptive';
 import { registerBitnet } from '@efficient-attention/bitnet';
+import { describeRegistryConformance } from '@efficient-attention/conformance';
 import { MechanismRegistry, registerCoreMechanisms } from '@efficient-attention/core';
 import { registerLinearAttention } from '@efficient-attention/linear-attention';
 import { registerSparseMasks } from '@efficient-attention/sparse-masks';
 import { describe, expect, it } from 'vitest';
-import { describeRegistryConformance } from '@efficient-attention/conformance';
 
 // One registry holding every package's mechanisms, filled by each package's explicit register function:
 // this single test runs every registered variant against dense attention per its declared capabilities.
