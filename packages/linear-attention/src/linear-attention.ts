@@ -5,6 +5,7 @@ import {
   causalLinearAttentionKernel,
   InvalidArgumentError,
   kvHeadOf,
+  rowBlocks,
   validateAttentionInputs,
 } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,7 +19,6 @@ import {
 } from './apply-feature-map.js';
 import { eluPlusOne, type FeatureMap, resolveFeatureMap } from './feature-maps.js';
 import { repeatKvHeads } from './repeat-kv-heads.js';
-import { rowBlocks } from './row-blocks.js';
 
 /** Options of {@link linearAttention}. */
 export interface LinearAttentionOptions {

@@ -6,8 +6,8 @@ import {
 } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { lshBuckets, lshRotations, sortByBucket } from './lsh-buckets.js';
+import { permuteRows } from './permute-rows.js';
 import { repeatKvHeads } from './repeat-kv-heads.js';
-import { permuteRows } from './row-blocks.js';
 
 /** Options of {@link lshAttention}. */
 export interface LshAttentionOptions {
