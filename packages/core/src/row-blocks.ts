@@ -10,12 +10,39 @@ export interface RowBlocks {
   rowsWithOnes(from: number, size: number): tf.Tensor2D;
 }
 
+/** Floats per read of the source on wasm (1 MB): small enough that the allocator reuses the buffers. */
+const PAGE_FLOATS = 2 ** 18;
+
+/**
+ * Reads elements `[start, end)` of `x` on tfjs-wasm without copying the rest: the wasm backend's
+ * `readSync(dataId, start, end)` copies just that range out of its heap. Undefined when the backend does not
+ * honour the range (or does not hold `x`), so callers fall back to `dataSync`.
+ */
+function rangedReader(x: tf.Tensor): ((start: number, end: number) => Float32Array) | undefined {
+  const backend = tf.backend() as unknown as {
+    readSync(dataId: object, start?: number, end?: number): unknown;
+  };
+  const read = (start: number, end: number) => backend.readSync(x.dataId, start, end);
+  try {
+    const probe = read(0, 1);
+    if (!(probe instanceof Float32Array) || probe.length !== 1 || x.size < 2) return undefined;
+  } catch {
+    return undefined;
+  }
+  return (start, end) => read(start, end) as Float32Array;
+}
+
 /**
  * Serves row blocks `[from, from + size)` of `x` (`[total, width]`). On tfjs-wasm `slice` reads the whole input
  * back once per call (O(N²/chunk) for a chunked scan) and `gather` costs ~60 ns per element with a gradient
- * (`UnsortedSegmentSum`) the backend lacks; there, `x` is read once and each block is built in JS (transposed
- * or with ones when asked) and uploaded, O(N) in total, with closed-form gradients (a pad of `dy`, transposed
- * or without the ones column). Elsewhere blocks are `slice`, `transpose`, `concat`.
+ * (`UnsortedSegmentSum`) the backend lacks; there, each row of `x` is read from the wasm heap once, in pages
+ * of ≤ 1 MB (or exactly the block, when larger), and each block is built in JS (transposed or with ones when
+ * asked) and uploaded, O(N) in total, with closed-form gradients (a pad of `dy`, transposed or without the
+ * ones column). Elsewhere blocks are `slice`, `transpose`, `concat`.
+ *
+ * Why pages and not one `dataSync`: a whole-tensor copy of a long sequence (33 MB for 8 heads × 16384 × 64)
+ * is a fresh allocation every call, and its page faults made time grow faster than N (measured on wasm: 3
+ * such reads cost 19–30 ms at N = 4096 but 105 ms at N = 16384); page-sized copies are recycled.
  *
  * @example
  * ```ts
@@ -39,19 +66,34 @@ export function rowBlocks(x: tf.Tensor2D): RowBlocks {
       rowsWithOnes: (from, size) => tf.concat([rows(from, size), tf.ones([size, 1])], 1),
     };
   }
-  let cache: Float32Array | undefined;
-  const values = () => {
-    cache ??= x.dataSync() as Float32Array;
-    return cache;
+  const ranged = rangedReader(x);
+  let whole: Float32Array | undefined;
+  const pageRows = Math.max(1, Math.floor(PAGE_FLOATS / Math.max(1, width)));
+  let page: Float32Array | undefined;
+  let pageFrom = 0;
+  let pageSize = 0;
+  /** Rows `[from, from + size)`, row-major, as a view to copy from at once (the page may be replaced). */
+  const values = (from: number, size: number): Float32Array => {
+    if (ranged === undefined) {
+      whole ??= x.dataSync() as Float32Array;
+      return whole.subarray(from * width, (from + size) * width);
+    }
+    if (page === undefined || from < pageFrom || from + size > pageFrom + pageSize) {
+      if (size >= pageRows) return ranged(from * width, (from + size) * width);
+      pageFrom = from;
+      pageSize = Math.min(pageRows, total - from);
+      page = ranged(from * width, (from + pageSize) * width);
+    }
+    return page.subarray((from - pageFrom) * width, (from - pageFrom + size) * width);
   };
   const block = (
-    build: (data: Float32Array, from: number, size: number) => tf.Tensor2D,
+    build: (data: Float32Array, size: number) => tf.Tensor2D,
     grad: (dy: tf.Tensor, size: number) => tf.Tensor,
   ) => {
     return (from: number, size: number): tf.Tensor2D => {
-      const data = values();
+      const data = values(from, size);
       const op = tf.customGrad((_input) => ({
-        value: build(data, from, size),
+        value: build(data, size),
         gradFunc: (dy) => tf.tidy(() => pad(grad(dy, size), from, size)),
       }));
       return op(x) as tf.Tensor2D;
@@ -59,26 +101,28 @@ export function rowBlocks(x: tf.Tensor2D): RowBlocks {
   };
   return {
     rows: block(
-      (data, from, size) => tf.tensor2d(data.subarray(from * width, (from + size) * width), [size, width]),
+      (data, size) => tf.tensor2d(data, [size, width]),
       (dy) => dy,
     ),
     rowsTransposed: block(
-      (data, from, size) => {
+      (data, size) => {
+        // Tiles of 16 rows: the rows read stay in L1 while 16 consecutive floats of each output row are written.
         const out = new Float32Array(width * size);
-        for (let j = 0; j < width; j++) {
-          const row = j * size;
-          for (let i = 0, at = from * width + j; i < size; i++, at += width) out[row + i] = data[at]!;
+        for (let i0 = 0; i0 < size; i0 += 16) {
+          const i1 = Math.min(size, i0 + 16);
+          for (let j = 0; j < width; j++) {
+            const row = j * size;
+            for (let i = i0, at = i0 * width + j; i < i1; i++, at += width) out[row + i] = data[at]!;
+          }
         }
         return tf.tensor2d(out, [width, size]);
       },
       (dy) => tf.transpose(dy),
     ),
     rowsWithOnes: block(
-      (data, from, size) => {
+      (data, size) => {
         const out = new Float32Array(size * (width + 1)).fill(1);
-        for (let i = 0; i < size; i++) {
-          out.set(data.subarray((from + i) * width, (from + i + 1) * width), i * (width + 1));
-        }
+        for (let i = 0; i < size; i++) out.set(data.subarray(i * width, (i + 1) * width), i * (width + 1));
         return tf.tensor2d(out, [size, width + 1]);
       },
       (dy, size) => tf.slice(dy, [0, 0], [size, width]),

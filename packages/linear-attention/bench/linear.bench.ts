@@ -1,7 +1,7 @@
 import { defineBenchSuite } from '@efficient-attention/bench';
 import { scaledDotProductAttention } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { favorPlus, featureCount, linearAttention } from '../src/index.js';
+import { favorPlus, featureCount, linearAttention, relu } from '../src/index.js';
 
 const B = 1;
 const H = 8;
@@ -31,6 +31,8 @@ const DENSE_NS = [512, 1024, 2048, 4096];
 const variants = [
   { label: 'elu+1', causal: false, featureMap: undefined },
   { label: 'elu+1 causal', causal: true, featureMap: undefined },
+  { label: 'relu', causal: false, featureMap: relu() },
+  { label: 'relu causal', causal: true, featureMap: relu() },
   { label: 'performer', causal: false, featureMap: favorPlus() },
   { label: 'performer causal', causal: true, featureMap: favorPlus() },
 ] as const;
@@ -43,8 +45,14 @@ export default defineBenchSuite({
     ...variants.flatMap(({ label, causal, featureMap }) =>
       LINEAR_NS.map((n) => ({
         name: `${label} N=${n}`,
-        params: { N: n, H, d: D, features: featureMap ? M : D, causal: String(causal) },
-        flops: linearFlops(n, featureMap ? M : D, causal),
+        params: {
+          N: n,
+          H,
+          d: D,
+          features: featureMap?.kind === 'favor-plus' ? M : D,
+          causal: String(causal),
+        },
+        flops: linearFlops(n, featureMap?.kind === 'favor-plus' ? M : D, causal),
         setup: inputs(n),
         run: ({ q, k, v }: In) => linearAttention(q, k, v, { causal, ...(featureMap ? { featureMap } : {}) }),
         iterations: n >= 16384 ? 3 : 5,

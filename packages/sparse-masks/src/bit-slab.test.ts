@@ -16,6 +16,20 @@ const opArbitrary = fc.oneof(
     a: fc.integer({ min: -40, max: 120 }),
     b: fc.integer({ min: -40, max: 140 }),
   }),
+  fc.record({
+    kind: fc.constant('every' as const),
+    q: fc.integer({ min: -5, max: 40 }),
+    a: fc.integer({ min: -40, max: 120 }),
+    b: fc.integer({ min: -40, max: 140 }),
+    step: fc.integer({ min: 1, max: 40 }),
+  }),
+  fc.record({
+    kind: fc.constant('rows' as const),
+    q: fc.integer({ min: -5, max: 40 }),
+    a: fc.integer({ min: -40, max: 120 }),
+    b: fc.integer({ min: -40, max: 140 }),
+    step: fc.integer({ min: -5, max: 45 }),
+  }),
 );
 
 describe('BitSlab', () => {
@@ -38,9 +52,15 @@ describe('BitSlab', () => {
             if (op.kind === 'set') {
               slab.set(op.q, op.a);
               mark(op.q, op.a);
-            } else {
+            } else if (op.kind === 'range') {
               slab.setRange(op.q, op.a, op.b);
               for (let kv = op.a; kv < op.b; kv++) mark(op.q, kv);
+            } else if (op.kind === 'every') {
+              slab.setEvery(op.q, op.a, op.step, op.b);
+              for (let kv = op.a; kv < op.b; kv += op.step) mark(op.q, kv);
+            } else {
+              slab.setRows(op.q, op.step, op.a, op.b);
+              for (let q = op.q; q < op.step; q++) for (let kv = op.a; kv < op.b; kv++) mark(q, kv);
             }
           }
           const actual = expected.map((row, r) => row.map((_, c) => slab.has(q0 + r, kv0 + c)));

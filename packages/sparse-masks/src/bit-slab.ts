@@ -1,3 +1,5 @@
+import type { BitSink } from './bit-sink.js';
+
 /**
  * A bitmap of the allowed (query, key) pairs of one row of blocks — queries `[q0, q0 + rows)` against keys
  * `[kv0, kv0 + cols)` — that block enumerators fill in O(allowed pairs) instead of calling a predicate per
@@ -16,7 +18,7 @@
  * slab.has(2, 15); // true
  * ```
  */
-export class BitSlab {
+export class BitSlab implements BitSink {
   /** Number of key columns in use. */
   cols = 0;
   /** 32-bit words per query row (for the columns in use). */
@@ -98,6 +100,22 @@ export class BitSlab {
     this.words[base + wa]! |= first;
     this.words.fill(-1, base + wa + 1, base + wb);
     this.words[base + wb]! |= last;
+  }
+
+  /** Marks the pairs (q, kv) for kv = first, first + step, … below `hi` allowed (step ≥ 1). */
+  setEvery(q: number, first: number, step: number, hi: number): void {
+    const r = q - this.q0;
+    if (r < 0 || r >= this.rows) return;
+    let c = first - this.kv0;
+    if (c < 0) c += Math.ceil(-c / step) * step;
+    const end = Math.min(hi - this.kv0, this.cols);
+    const base = r * this.wordsPerRow;
+    for (; c < end; c += step) this.words[base + (c >> 5)]! |= 1 << (c & 31);
+  }
+
+  /** Marks the pairs (q, kv) for q in `[qa, qb)` and kv in `[lo, hi)` allowed. */
+  setRows(qa: number, qb: number, lo: number, hi: number): void {
+    for (let q = Math.max(qa, this.q0); q < Math.min(qb, this.q1); q++) this.setRange(q, lo, hi);
   }
 
   /** Whether the pair (q, kv) is marked. */

@@ -1,3 +1,4 @@
+import type { BitSink } from './bit-sink.js';
 import type { BitSlab } from './bit-slab.js';
 
 /**
@@ -42,6 +43,10 @@ export interface KeyBlockGrid {
  *   (`createBlockMask` then computes the block's bits and settles full/empty from them).
  * - `fillBits` (optional) marks in `slab` every allowed pair of the slab's queries and keys (the whole slab,
  *   not only partial blocks). Without it, partial blocks are filled by calling the predicate.
+ * - `writeBits` (optional, preferred over `fillBits`) does the same through a {@link BitSink} — `set` and
+ *   `setRange` only, no slab algebra — which lets `createBlockMask` write the bits straight into the block
+ *   bitmasks (see `BlockBitWriter`): no slab to clear and copy. The sink may span key blocks whose bits are
+ *   dropped; a pattern whose filler only uses `set`/`setRange` can pass the same function as both.
  *
  * FlexAttention: https://arxiv.org/abs/2412.05496 (its `create_block_mask` always sweeps the predicate).
  *
@@ -59,6 +64,7 @@ export interface KeyBlockGrid {
 export interface BlockEnumerator {
   classify(b: number, h: number, q0: number, q1: number, grid: KeyBlockGrid, states: Uint8Array): void;
   fillBits?(b: number, h: number, slab: BitSlab): void;
+  writeBits?(b: number, h: number, sink: BitSink): void;
 }
 
 /**

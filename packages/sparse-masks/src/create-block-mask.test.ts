@@ -1,8 +1,10 @@
 import { hashSeed, type MaskMod } from '@efficient-attention/core';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BLOCK_PARTIAL } from './block-enumerator.js';
 import { createBlockMask } from './create-block-mask.js';
 import { definePattern } from './mask-pattern.js';
+import { blockMaskFields } from './pattern-checks.test-support.js';
 import { causal } from './patterns/causal.js';
 import { slidingWindow } from './patterns/sliding-window.js';
 
@@ -84,6 +86,43 @@ describe('createBlockMask', () => {
         },
       ),
       { numRuns: 60, seed: 41 },
+    );
+  });
+
+  it('writes bits in place (writeBits) exactly as the predicate sweep, even when classify is loose', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          qLen: fc.integer({ min: 1, max: 150 }),
+          kvLen: fc.integer({ min: 1, max: 150 }),
+          blockSize: fc.integer({ min: 1, max: 70 }),
+          density: fc.constantFrom(0, 0.02, 0.5, 0.97, 1),
+          perBatch: fc.boolean(),
+          perHead: fc.boolean(),
+          seed: fc.integer({ min: 0, max: 10_000 }),
+        }),
+        (p) => {
+          const mod = hashed(p.seed, p.density, p.perBatch, p.perHead);
+          // Every block a candidate: full and empty candidates must leave the partial list (and their bits).
+          const loose = definePattern(mod, {
+            description: 'loose',
+            batchInvariant: !p.perBatch,
+            headInvariant: !p.perHead,
+            blocks: {
+              classify: (_b, _h, _q0, _q1, grid, states) => states.fill(BLOCK_PARTIAL, 0, grid.count),
+              writeBits: (b, h, sink) => {
+                for (let q = sink.q0; q < sink.q1; q++)
+                  for (let kv = sink.kv0; kv < sink.kv1; kv++) if (mod(b, h, q, kv)) sink.set(q, kv);
+              },
+            },
+          });
+          const options = { blockSize: p.blockSize, batch: 2, heads: 3 };
+          expect(blockMaskFields(createBlockMask(loose, p.qLen, p.kvLen, options))).toEqual(
+            blockMaskFields(createBlockMask(mod, p.qLen, p.kvLen, options)),
+          );
+        },
+      ),
+      { numRuns: 80, seed: 43 },
     );
   });
 

@@ -1,7 +1,10 @@
 import { assertKnownOptions, assertNumber, type MaskMod } from '@efficient-attention/core';
 import { BitSlab } from './bit-slab.js';
+import { bitsFromSlab } from './bits-from-slab.js';
+import { BlockBitWriter } from './block-bit-writer.js';
 import { BLOCK_FULL, BLOCK_NONE, BLOCK_PARTIAL, type KeyBlockGrid } from './block-enumerator.js';
 import { BlockMask } from './block-mask.js';
+import { IntList } from './int-list.js';
 import { assertMaskMod, checkMaskLengths, describeMask, enumeratorOf } from './mask-pattern.js';
 
 /** Options of {@link createBlockMask}. */
@@ -16,86 +19,16 @@ export interface CreateBlockMaskOptions {
 
 const FN = 'createBlockMask';
 
-/** An Int32Array that grows by doubling. */
-class IntList {
-  data = new Int32Array(64);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) this.grow(this.length + 1);
-    this.data[this.length++] = x;
-  }
-  private grow(min: number): void {
-    const next = new Int32Array(Math.max(min, this.data.length * 2));
-    next.set(this.data.subarray(0, this.length));
-    this.data = next;
-  }
-}
-
-/**
- * Copies the bits of one key block — slab columns `[offset, offset + cols)` of `rows` rows — into `dst` at
- * `at` (`words` words per row) and returns the block's state: NONE (no bit), FULL (every in-range bit) or
- * PARTIAL. A module-level function over plain arrays: this loop dominates building masks with many partial
- * blocks.
- */
-function bitsFromSlab(
-  src: Int32Array,
-  srcWordsPerRow: number,
-  offset: number,
-  dst: Int32Array,
-  words: number,
-  at: number,
-  rows: number,
-  cols: number,
-): number {
-  let any = 0;
-  let all = -1;
-  const first = offset >> 5;
-  const shift = offset & 31;
-  const used = (cols + 31) >> 5;
-  const rest = cols & 31;
-  if (shift === 0 && rest === 0) {
-    // Word-aligned block (block size a multiple of 32): a straight copy.
-    for (let i = 0; i < rows; i++) {
-      let from = i * srcWordsPerRow + first;
-      let to = at + i * words;
-      const end = from + used;
-      while (from < end) {
-        const value = src[from++]!;
-        dst[to++] = value;
-        any |= value;
-        all &= value;
-      }
-    }
-    return any === 0 ? BLOCK_NONE : all === -1 ? BLOCK_FULL : BLOCK_PARTIAL;
-  }
-  const tail = rest === 0 ? -1 : (1 << rest) - 1;
-  for (let i = 0; i < rows; i++) {
-    const base = i * srcWordsPerRow + first;
-    const out = at + i * words;
-    for (let w = 0; w < used; w++) {
-      let value = src[base + w]!;
-      if (shift !== 0) {
-        value >>>= shift;
-        if (first + w + 1 < srcWordsPerRow) value |= src[base + w + 1]! << (32 - shift);
-      }
-      const valid = w === used - 1 ? tail : -1;
-      value &= valid;
-      dst[out + w] = value;
-      any |= value;
-      all &= value | ~valid;
-    }
-  }
-  return any === 0 ? BLOCK_NONE : all === -1 ? BLOCK_FULL : BLOCK_PARTIAL;
-}
-
 /**
  * Compiles a mask predicate into a {@link BlockMask}: for each `[batch | 1, head | 1]` plane and block of
  * `blockSize` queries, the key blocks to visit, split into full blocks (every in-range pair allowed) and
  * partial blocks (with a bitmask), exactly — a block's class always follows from its pairs.
  *
  * Patterns of this package carry a block enumerator, so the build costs O(visited blocks + partial-block
- * bits), milliseconds at N = 16384; an arbitrary `MaskMod` falls back to evaluating the predicate on every
- * pair (O(qLen · kvLen) calls per plane). A mask that declares `batchInvariant` / `headInvariant` is built
+ * bits), milliseconds at N = 16384. Enumerators with `writeBits` (random, fixed) write each query block's
+ * bits in place through a `BlockBitWriter`, whose bit counts settle every candidate block; others fill a
+ * `BitSlab` per run of candidate blocks and copy the blocks out of it. An arbitrary `MaskMod` falls back to
+ * evaluating the predicate on every pair (O(qLen · kvLen) calls per plane). A mask that declares `batchInvariant` / `headInvariant` is built
  * once and broadcast; otherwise one plane per batch element / head (`batch`, `heads`).
  *
  * FlexAttention's `create_block_mask` (Dong et al. 2024): https://arxiv.org/abs/2412.05496.
@@ -158,7 +91,7 @@ export function createBlockMask(
   const offsets = new Int32Array(rowsTotal);
   const partialIdx = new IntList();
   const fullIdx = new IntList();
-  const slab = enumerator.fillBits ? new BitSlab(bs, kvLen) : undefined;
+  const slab = enumerator.fillBits && !enumerator.writeBits ? new BitSlab(bs, kvLen) : undefined;
 
   /** Evaluates the predicate on the key block at `k0` into `masks` at `at`; returns its state. */
   const bitsFromPredicate = (
@@ -182,6 +115,52 @@ export function createBlockMask(
     return count === 0 ? BLOCK_NONE : count === rows * cols ? BLOCK_FULL : BLOCK_PARTIAL;
   };
 
+  // The direct path: the enumerator writes each query block's bits in place (BlockBitWriter), one call per
+  // query block over the span of its candidate blocks; the per-block bit counts settle each candidate.
+  const writer = enumerator.writeBits ? new BlockBitWriter(bs, kvBlocks) : undefined;
+  const writeRow = (b: number, h: number, q0: number, rows: number, base: number) => {
+    let first = -1;
+    let last = -1;
+    for (let j = 0; j < kvBlocks; j++) {
+      if (states[base + j] !== BLOCK_PARTIAL) continue;
+      if (first < 0) first = j;
+      last = j;
+    }
+    if (first >= 0) {
+      let n = 0;
+      for (let j = first; j <= last; j++) if (states[base + j] === BLOCK_PARTIAL) n++;
+      writer!.begin(q0, rows, first * bs, Math.min(kvLen, (last + 1) * bs), n);
+      for (let j = first, t = 0; j <= last; j++) {
+        if (states[base + j] === BLOCK_PARTIAL) writer!.offsets[j] = blockWords * t++;
+      }
+      enumerator.writeBits!(b, h, writer!);
+    }
+    // Keep the partial candidates in order, moving their staged masks down over the ones that came out full
+    // or empty (rare: classify is usually tight), then copy the row's masks out in one piece.
+    const stage = writer!.stage;
+    const rowStart = numPartialBlocks;
+    for (let j = 0; j < kvBlocks; j++) {
+      const state = states[base + j]!;
+      if (state === BLOCK_NONE) continue;
+      if (state === BLOCK_FULL) {
+        fullIdx.push(j);
+        continue;
+      }
+      const count = writer!.counts[j]!;
+      const cells = rows * Math.min(bs, kvLen - j * bs);
+      if (count > 0 && count < cells) {
+        const from = writer!.offsets[j]!;
+        const to = (numPartialBlocks - rowStart) * blockWords;
+        if (to !== from) stage.copyWithin(to, from, from + blockWords);
+        partialIdx.push(j);
+        numPartialBlocks++;
+      } else if (count === cells) fullIdx.push(j);
+    }
+    if (numPartialBlocks > rowStart) {
+      masks.set(stage.subarray(0, (numPartialBlocks - rowStart) * blockWords), rowStart * blockWords);
+    }
+  };
+
   for (let b = 0, row = 0; b < bm; b++) {
     for (let h = 0; h < hm; h++) {
       for (let r = 0; r < qBlocks; r++, row++) {
@@ -191,6 +170,12 @@ export function createBlockMask(
         offsets[row] = numPartialBlocks;
         const fullStart = fullIdx.length;
         const partialStart = partialIdx.length;
+        if (writer !== undefined) {
+          writeRow(b, h, q0, rows, base);
+          kvNum[row] = partialIdx.length - partialStart;
+          fullNum[row] = fullIdx.length - fullStart;
+          continue;
+        }
         for (let j = 0; j < kvBlocks; j++) {
           const state = states[base + j]!;
           if (state === BLOCK_NONE) continue;

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+export type { BitSink } from './bit-sink.js';
 export { BitSlab } from './bit-slab.js';
 export {
   BLOCK_FULL,

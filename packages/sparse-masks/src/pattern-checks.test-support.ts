@@ -83,6 +83,19 @@ export function expectEnumeratorAgrees(pattern: MaskPattern, c: AgreementCase): 
   expect(blockMaskFields(fast)).toEqual(blockMaskFields(swept));
   const blocks = pattern.blocks;
   if (blocks === undefined) return;
+  if (blocks.writeBits !== undefined && blocks.fillBits !== undefined) {
+    // The in-place writer was used above; the slab path (what combinators use) must agree as well.
+    const { writeBits: _, ...slabOnly } = blocks;
+    const viaSlab = definePattern(pattern, {
+      description: pattern.description,
+      batchInvariant: pattern.batchInvariant === true,
+      headInvariant: pattern.headInvariant === true,
+      blocks: slabOnly,
+    });
+    expect(blockMaskFields(createBlockMask(viaSlab, c.qLen, c.kvLen, options))).toEqual(
+      blockMaskFields(swept),
+    );
+  }
   const planesB = pattern.batchInvariant ? 1 : (c.batch ?? 1);
   const planesH = pattern.headInvariant ? 1 : (c.heads ?? 1);
   let seed = (c.seed ?? 1) >>> 0;

@@ -44,6 +44,24 @@ describe('fixed', () => {
     );
   });
 
+  it('builds block masks in place that equal the predicate sweep (multi-word rows, long rows)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.constantFrom(1, 7, 32, 33, 64, 100, 128),
+        fc.integer({ min: 1, max: 140 }),
+        fc.integer({ min: 1, max: 140 }),
+        fc.boolean(),
+        (qLen, kvLen, blockSize, stride, summaryWanted, isCausal) => {
+          const pattern = fixed({ stride, summary: Math.min(stride, summaryWanted), causal: isCausal });
+          expectEnumeratorAgrees(pattern, { qLen, kvLen, blockSize, seed: stride + summaryWanted });
+        },
+      ),
+      { numRuns: 15, seed: 13 },
+    );
+  });
+
   it('rejects a summary outside [1, stride]', () => {
     expect(() => fixed({ stride: 4, summary: 5 })).toThrow(
       /`options.summary` must be an integer ≥ 1 ≤ 4, received 5/,

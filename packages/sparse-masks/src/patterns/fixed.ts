@@ -1,4 +1,5 @@
 import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import type { BitSink } from '../bit-sink.js';
 import { BLOCK_FULL, BLOCK_NONE, BLOCK_PARTIAL, classifyBand } from '../block-enumerator.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
 
@@ -47,6 +48,28 @@ export function fixed(options: FixedOptions): MaskPattern {
     throw new InvalidArgumentError(FN, 'options.causal', 'a boolean', isCausal);
   const blockOf = (x: number) => Math.floor(x / l);
   const isSummary = (kv: number) => ((kv % l) + l) % l >= l - c;
+  /**
+   * The query's own block per row; summary runs that end at or before the sink's first query (causal), or
+   * all of them (not causal), are allowed for every row alike: one rectangle each instead of a call per row.
+   */
+  const fill = (sink: BitSink) => {
+    const q0 = sink.q0;
+    const q1 = sink.q1;
+    const kvEnd = sink.kv1;
+    let s = blockOf(sink.kv0) * l;
+    // Runs [s + l − c, s + l) whose last key s + l − 1 is ≤ q0 (causal) are allowed for every row.
+    const shared = isCausal ? Math.min(q0 + 1, kvEnd) : kvEnd;
+    for (; s + l <= shared; s += l) sink.setRows(q0, q1, s + l - c, s + l);
+    const firstPerRow = s;
+    for (let q = q0; q < q1; q++) {
+      const limit = isCausal ? q + 1 : kvEnd;
+      const start = blockOf(q) * l;
+      sink.setRange(q, start, Math.min(start + l, limit));
+      for (let t = firstPerRow; t < Math.min(limit, kvEnd); t += l) {
+        sink.setRange(q, t + l - c, Math.min(t + l, limit));
+      }
+    }
+  };
   return definePattern(
     (_b, _h, q, kv) => (!isCausal || kv <= q) && (blockOf(q) === blockOf(kv) || isSummary(kv)),
     {
@@ -82,16 +105,9 @@ export function fixed(options: FixedOptions): MaskPattern {
             states[j] = local === BLOCK_FULL ? BLOCK_FULL : Math.max(local, summaryCol);
           }
         },
-        fillBits: (_b, _h, slab) => {
-          for (let q = slab.q0; q < slab.q1; q++) {
-            const limit = isCausal ? q + 1 : slab.kv1;
-            const start = blockOf(q) * l;
-            slab.setRange(q, start, Math.min(start + l, limit));
-            for (let s = blockOf(slab.kv0) * l; s < Math.min(limit, slab.kv1); s += l) {
-              slab.setRange(q, s + l - c, Math.min(s + l, limit));
-            }
-          }
-        },
+        // Only `setRange`: the same filler serves slabs (combinators) and the in-place writer.
+        fillBits: (_b, _h, slab) => fill(slab),
+        writeBits: (_b, _h, sink) => fill(sink),
       },
     },
   );

@@ -5,6 +5,7 @@ import { createBlockMask } from '../create-block-mask.js';
 import { createMaskArray } from '../create-mask.js';
 import { expectEnumeratorAgrees } from '../pattern-checks.test-support.js';
 import { randomPattern } from './random-pattern.js';
+import { seededSample } from './seeded-sample.js';
 
 /** The documented draw, re-implemented: Floyd's algorithm, draw j is ⌊u·(j + 1)⌋, u = hashSeed(seed, h, q, j) / 2³². */
 function documentedRow(seed: number, h: number, q: number, kvLen: number, count: number): number[] {
@@ -70,6 +71,38 @@ describe('randomPattern', () => {
       ),
       { numRuns: 25, seed: 5 },
     );
+  });
+
+  it('builds block masks in place that equal the predicate sweep (multi-word rows, long rows)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.constantFrom(1, 7, 32, 33, 64, 100, 128),
+        fc.integer({ min: 0, max: 12 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 1000 }),
+        (qLen, kvLen, blockSize, perRowWanted, perHead, seed) => {
+          const perRow = Math.min(kvLen, perRowWanted);
+          expectEnumeratorAgrees(randomPattern({ kvLen, perRow, seed, perHead }), {
+            qLen,
+            kvLen,
+            blockSize,
+            heads: 2,
+            seed,
+          });
+        },
+      ),
+      { numRuns: 15, seed: 9 },
+    );
+  });
+
+  it('draws negative and far rows on demand, as seededSample does (offset masks ask for them)', () => {
+    const p = randomPattern({ kvLen: 40, perRow: 3, seed: 4 });
+    for (const q of [-7, 0, 39, 2 ** 22 + 5]) {
+      const keys = new Set(seededSample(40, 3, 4, 0, q));
+      for (let kv = 0; kv < 40; kv++) expect(p(0, 0, q, kv)).toBe(keys.has(kv));
+    }
   });
 
   it('rejects bad counts and other key lengths', () => {

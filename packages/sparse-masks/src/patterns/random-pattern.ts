@@ -4,10 +4,11 @@ import {
   IncompatibleOptionsError,
   InvalidArgumentError,
 } from '@efficient-attention/core';
+import type { BitSink } from '../bit-sink.js';
 import { BLOCK_NONE, BLOCK_PARTIAL } from '../block-enumerator.js';
 import { lowerBound } from '../lower-bound.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
-import { seededSample } from './seeded-sample.js';
+import { seededSample, seededSampleInto } from './seeded-sample.js';
 
 /** Options of {@link randomPattern}: exactly one of `perRow` and `density`. */
 export interface RandomPatternOptions {
@@ -24,6 +25,20 @@ export interface RandomPatternOptions {
 }
 
 const FN = 'randomPattern';
+
+/** The rows of one head drawn so far. */
+interface DrawnRows {
+  readonly h: number;
+  /** Row q ≥ 0 at `[q · count, (q + 1) · count)`, once drawn. */
+  keys: Int32Array;
+  /** 1 where row q is drawn. */
+  drawn: Uint8Array;
+  /** Rows outside `[0, DENSE_ROWS)`. */
+  readonly negative: Map<number, Int32Array>;
+}
+
+/** Rows kept in a head's dense key array (beyond, a map: a far row must not allocate every row before it). */
+const DENSE_ROWS = 2 ** 22;
 
 /**
  * Random attention: each query row `q` attends a seeded random set of `perRow` distinct keys from
@@ -69,29 +84,84 @@ export function randomPattern(options: RandomPatternOptions): MaskPattern {
     assertNumber(FN, 'options.density', density, { min: 0, max: 1 });
     count = Math.round(density! * kvLen);
   }
-  // Drawn rows, per head: an array for rows ≥ 0 (the hot path of block building), a map for negative rows
-  // (offset masks may ask for them).
-  const rows = new Map<number, { at: Array<Int32Array | undefined>; negative: Map<number, Int32Array> }>();
+  // Drawn rows, per head: rows 0 ≤ q < DENSE_ROWS (the hot path of block building) in one Int32Array, `count`
+  // keys per row from `q · count`, grown by doubling (no array object per row); other rows (offset masks may
+  // ask for negative or far rows) in a map.
+  const dense = (q: number) => q >= 0 && q < DENSE_ROWS;
+  const heads = new Map<number, DrawnRows>();
+  const headRows = (h: number): DrawnRows => {
+    let head = heads.get(h);
+    if (head === undefined) {
+      head = { h, keys: new Int32Array(0), drawn: new Uint8Array(0), negative: new Map() };
+      heads.set(h, head);
+    }
+    return head;
+  };
+  /** Draws row q ≥ 0 of `head` if needed; returns where its keys start in `head.keys` (read it after). */
+  const rowAt = (head: DrawnRows, q: number): number => {
+    if (q >= head.drawn.length) {
+      const capacity = Math.max(1024, q + 1, head.drawn.length * 2);
+      const drawn = new Uint8Array(capacity);
+      drawn.set(head.drawn);
+      const keys = new Int32Array(capacity * count);
+      keys.set(head.keys);
+      head.drawn = drawn;
+      head.keys = keys;
+    }
+    if (head.drawn[q] === 0) {
+      seededSampleInto(head.keys, q * count, kvLen, count, seed, head.h, q);
+      head.drawn[q] = 1;
+    }
+    return q * count;
+  };
   /** The sorted keys of row q of head h (h = 0 unless perHead). */
   const keysOf = (h: number, q: number): Int32Array => {
-    let head = rows.get(h);
-    if (head === undefined) {
-      head = { at: [], negative: new Map() };
-      rows.set(h, head);
+    const head = headRows(h);
+    if (dense(q)) {
+      const at = rowAt(head, q);
+      return head.keys.subarray(at, at + count);
     }
-    let keys = q >= 0 ? head.at[q] : head.negative.get(q);
+    let keys = head.negative.get(q);
     if (keys === undefined) {
       keys = seededSample(kvLen, count, seed, h, q);
-      if (q >= 0) head.at[q] = keys;
-      else head.negative.set(q, keys);
+      head.negative.set(q, keys);
     }
     return keys;
   };
   const allowed = (h: number, q: number, kv: number): boolean => {
     if (kv < 0 || kv >= kvLen) return false;
-    const keys = keysOf(perHead ? h : 0, q);
-    const i = lowerBound(keys, kv);
-    return i < keys.length && keys[i] === kv;
+    if (!dense(q)) {
+      const keys = keysOf(perHead ? h : 0, q);
+      const i = lowerBound(keys, kv);
+      return i < keys.length && keys[i] === kv;
+    }
+    // Binary search in place: the predicate runs once per pair in sweeps and dense masks.
+    const head = headRows(perHead ? h : 0);
+    let a = rowAt(head, q);
+    let b = a + count;
+    const keys = head.keys;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (keys[m]! < kv) a = m + 1;
+      else b = m;
+    }
+    return a < q * count + count && keys[a] === kv;
+  };
+  /**
+   * Marks each row's drawn keys inside the sink: O(rows · log perRow + marked pairs), no predicate calls and
+   * no per-row objects (rows read straight from the head's key array).
+   */
+  const fill = (_b: number, h: number, sink: BitSink) => {
+    const head = headRows(perHead ? h : 0);
+    const kv0 = sink.kv0;
+    const kv1 = sink.kv1;
+    for (let q = sink.q0; q < sink.q1; q++) {
+      let i = dense(q) ? rowAt(head, q) : 0;
+      const row = dense(q) ? head.keys : keysOf(head.h, q);
+      const end = i + count;
+      if (count > 8) i += lowerBound(row.subarray(i, end), kv0);
+      for (; i < end && row[i]! < kv1; i++) sink.set(q, row[i]!);
+    }
   };
   const what = perRow !== undefined ? `perRow=${perRow}` : `density=${density}`;
   return definePattern((_b, h, q, kv) => allowed(h, q, kv), {
@@ -112,20 +182,20 @@ export function randomPattern(options: RandomPatternOptions): MaskPattern {
     blocks: {
       classify: (_b, h, q0, q1, grid, states) => {
         states.fill(BLOCK_NONE, 0, grid.count);
+        const head = headRows(perHead ? h : 0);
         for (let q = q0; q < q1; q++) {
-          for (const kv of keysOf(perHead ? h : 0, q)) {
+          const at = dense(q) ? rowAt(head, q) : 0;
+          const row = dense(q) ? head.keys : keysOf(head.h, q);
+          for (let i = at; i < at + count; i++) {
+            const kv = row[i]!;
             const j = Math.floor((kv - grid.start) / grid.size);
             if (kv < grid.end && j >= 0 && j < grid.count) states[j] = BLOCK_PARTIAL;
           }
         }
       },
-      fillBits: (_b, h, slab) => {
-        for (let q = slab.q0; q < slab.q1; q++) {
-          const keys = keysOf(perHead ? h : 0, q);
-          for (let i = lowerBound(keys, slab.kv0); i < keys.length && keys[i]! < slab.kv1; i++)
-            slab.set(q, keys[i]!);
-        }
-      },
+      // Only `set`: the same filler serves slabs (combinators) and the in-place writer.
+      fillBits: (b, h, slab) => fill(b, h, slab),
+      writeBits: (b, h, sink) => fill(b, h, sink),
     },
   });
 }

@@ -46,6 +46,27 @@ describe('strided', () => {
     );
   });
 
+  it('builds block masks in place that equal the predicate sweep (multi-word rows, long rows)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.constantFrom(1, 7, 32, 33, 64, 100, 128),
+        fc.integer({ min: 1, max: 140 }),
+        fc.boolean(),
+        (qLen, kvLen, blockSize, stride, isCausal) => {
+          expectEnumeratorAgrees(strided({ stride, causal: isCausal }), {
+            qLen,
+            kvLen,
+            blockSize,
+            seed: stride,
+          });
+        },
+      ),
+      { numRuns: 15, seed: 11 },
+    );
+  });
+
   it('rejects a stride below 1', () => {
     expect(() => strided({ stride: 0 })).toThrow(/`options.stride` must be an integer ≥ 1, received 0/);
     expect(() => strided({ stride: 2, causal: 1 } as never)).toThrow(/`options.causal` must be a boolean/);

@@ -1,4 +1,5 @@
 import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import type { BitSink } from '../bit-sink.js';
 import { BLOCK_NONE, BLOCK_PARTIAL, classifyBand } from '../block-enumerator.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
 
@@ -41,6 +42,15 @@ export function strided(options: StridedOptions): MaskPattern {
   if (typeof isCausal !== 'boolean')
     throw new InvalidArgumentError(FN, 'options.causal', 'a boolean', isCausal);
   const hiLocal = isCausal ? 0 : stride - 1;
+  /** The local run, then every `stride`-th key of the slab's span (O(rows · (1 + span / stride))). */
+  const fill = (sink: BitSink) => {
+    for (let q = sink.q0; q < sink.q1; q++) {
+      sink.setRange(q, q - stride + 1, q + hiLocal + 1);
+      const limit = isCausal ? Math.min(q + 1, sink.kv1) : sink.kv1;
+      const first = sink.kv0 + ((((q - sink.kv0) % stride) + stride) % stride);
+      sink.setEvery(q, first, stride, limit);
+    }
+  };
   return definePattern(
     (_b, _h, q, kv) => {
       const delta = q - kv;
@@ -64,14 +74,9 @@ export function strided(options: StridedOptions): MaskPattern {
             if (lo <= hi && Math.floor(hi / stride) * stride >= lo) states[j] = BLOCK_PARTIAL;
           }
         },
-        fillBits: (_b, _h, slab) => {
-          for (let q = slab.q0; q < slab.q1; q++) {
-            slab.setRange(q, q - stride + 1, q + hiLocal + 1);
-            const limit = isCausal ? Math.min(q + 1, slab.kv1) : slab.kv1;
-            const first = slab.kv0 + ((((q - slab.kv0) % stride) + stride) % stride);
-            for (let kv = first; kv < limit; kv += stride) slab.set(q, kv);
-          }
-        },
+        // The slab path, measured a little faster here than the in-place writer (`writeBits`): one key per
+        // row and block makes the writer's per-block bookkeeping cost more than the slab copy it saves.
+        fillBits: (_b, _h, slab) => fill(slab),
       },
     },
   );
