@@ -7,6 +7,7 @@ export {
 } from './fused-attention.js';
 export {
   defineKernelContract,
+  expectKernelsOn,
   hasKernelFor,
   type KernelContract,
   listKernelContracts,

@@ -1,8 +1,13 @@
 import { describeBackends, expectTensorsClose } from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { fusedAttentionKernel } from './fused-attention.js';
-import { defineKernelContract, hasKernelFor, listKernelContracts } from './kernel-contract.js';
+import {
+  defineKernelContract,
+  expectKernelsOn,
+  hasKernelFor,
+  listKernelContracts,
+} from './kernel-contract.js';
 
 const doubleKernel = defineKernelContract<{ x: tf.Tensor }, { factor: number }>({
   name: 'EATestScale',
@@ -51,5 +56,30 @@ describeBackends('kernel contracts', (backend) => {
     expect(() =>
       defineKernelContract({ name: 'EATestScale', inputNames: [], reference: () => tf.scalar(0) }),
     ).toThrow(/defined twice/);
+  });
+
+  it('warns once per contract and backend when a backend expecting kernels runs a reference', () => {
+    const quiet = defineKernelContract<{ x: tf.Tensor }, object>({
+      name: `EATestFallback_${backend}`,
+      inputNames: ['x'],
+      reference: ({ x }) => tf.neg(x),
+    });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const x = tf.tensor([1, 2]);
+      tf.dispose(quiet.run({ x }, {}));
+      expect(warn).not.toHaveBeenCalled(); // no backend announced: silent, as before
+      expectKernelsOn(backend);
+      const a = quiet.run({ x }, {});
+      const b = quiet.run({ x }, {});
+      expectTensorsClose(a, [-1, -2]); // still the reference's result, never an error
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(
+        new RegExp(`EATestFallback_${backend} has no kernel .*"${backend}"`),
+      );
+      tf.dispose([x, a, b]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -56,11 +56,45 @@ export function defineKernelContract<Inputs extends Record<string, tf.Tensor>, A
             attrs as unknown as tf.NamedAttrMap,
           ) as tf.Tensor;
       }
+      warnReferenceFallback(spec.name);
       return spec.reference(inputs, attrs);
     },
   });
   contracts.set(spec.name, contract as unknown as KernelContract<Record<string, tf.Tensor>, object>);
   return contract;
+}
+
+/** Backends whose kernels were announced with {@link expectKernelsOn} (a registry of names). */
+const expectedBackends = new Set<string>();
+/** `contract/backend` pairs already warned about. */
+const warnedFallbacks = new Set<string>();
+
+function warnReferenceFallback(name: string): void {
+  const backendName = tf.getBackend();
+  if (!expectedBackends.has(backendName)) return;
+  const key = `${name}/${backendName}`;
+  if (warnedFallbacks.has(key)) return;
+  warnedFallbacks.add(key);
+  console.warn(
+    `${name} has no kernel registered for the "${backendName}" backend: running the tfjs-ops reference ` +
+      '(correct, slower). This warning is shown once per kernel and backend.',
+  );
+}
+
+/**
+ * Announces that fast kernels are expected on a backend (`@efficient-attention/backends`' `initBackend`
+ * calls it for the backend it picks): from then on, a contract that runs its reference there because no
+ * kernel is registered warns once (per contract and backend) instead of falling back silently. Never an
+ * error: the reference is always correct.
+ *
+ * @example
+ * ```ts
+ * expectKernelsOn('webgl');
+ * ropeKernel.run({ x, cos, sin }, attrs); // warns once if no `webgl` EARope kernel is registered
+ * ```
+ */
+export function expectKernelsOn(backendName: string): void {
+  expectedBackends.add(backendName);
 }
 
 /** Whether the active (or given) backend has a kernel registered for the contract.  *

@@ -1,0 +1,710 @@
+// The WebAssembly SIMD kernel module of @efficient-attention/backends (AssemblyScript, compiled by
+// `pnpm build:wasm` to src/wasm/kernels.wasm with an imported shared memory). Every function works on raw
+// byte offsets into that memory; the TypeScript side (src/wasm/) owns allocation and layouts. Threads run the
+// same functions, taking tiles from a shared atomic counter.
+
+/** First free byte after the module's static data: the TypeScript allocator starts here. */
+export const heapBase: usize = __heap_base;
+
+/** Query rows per tile (register tiling of q·kᵀ and p·v). */
+const R: i32 = 4;
+/** Width of the score tile: keys per online-softmax step (a multiple of 8). */
+export const SCORE_TILE: i32 = 128;
+
+const NEG_INF: f32 = -Infinity;
+
+/** Query tiles a dense work item holds at once (32 rows): each key block is reused by all of them from cache. */
+export const DENSE_TILES: i32 = 8;
+
+/** Bytes of one tile's state: qs [R][dp], o [R][dvp], m [R], l [R]. */
+function tileBytes(dp: i32, dvp: i32): i32 {
+  return 4 * R * (dp + dvp + 2);
+}
+
+/** Bytes of scratch one thread needs: the score tile plus `tiles` tile states. */
+export function attentionScratchBytes(dp: i32, dvp: i32, tiles: i32): i32 {
+  return 4 * R * SCORE_TILE + tiles * tileBytes(dp, dvp) + 64;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// exp2 on 4 lanes: 2^x = 2^n · 2^f with n = round(x), |f| ≤ ½, 2^f by its degree-6 Taylor polynomial
+// (relative error ≤ 1.3e-7). Lanes below −126 (including −∞: masked scores) give exactly 0.
+
+function exp2v(x: v128): v128 {
+  const lo = f32x4.splat(-126.0);
+  const xc = f32x4.max(x, lo);
+  const n = f32x4.nearest(xc);
+  const f = f32x4.sub(xc, n);
+  let p = f32x4.splat(0.000154035304);
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.00133335581));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.00961812911));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.0555041087));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.240226507));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(Mathf.LN2));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0));
+  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(p, e), f32x4.lt(x, lo));
+}
+
+function exp2s(x: f32): f32 {
+  return f32x4.extract_lane(exp2v(f32x4.splat(x)), 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Layouts. q: [planes][qLen][dp]; v: [kvPlanes][kvLen][dvp]; out: [planes][qLen][dvp] (dp, dvp multiples
+// of 8, zero-padded). Keys are packed by `packKeys` into kp: [kvPlanes][⌈kvLen/8⌉][dp][8], so the q·kᵀ loop
+// reads 8 keys of one dimension as two contiguous vectors.
+
+/** Packs keys [planes][kvLen][dp] into kp [planes][⌈kvLen/8⌉][dp][8] (padding keys are 0). */
+export function packKeys(k: usize, kp: usize, planes: i32, kvLen: i32, dp: i32): void {
+  const chunks = (kvLen + 7) >> 3;
+  for (let p = 0; p < planes; p++) {
+    const src = k + <usize>p * <usize>kvLen * <usize>dp * 4;
+    const dst = kp + <usize>p * <usize>chunks * <usize>dp * 32;
+    for (let c = 0; c < chunks; c++) {
+      const cb = dst + <usize>c * <usize>dp * 32;
+      for (let lane = 0; lane < 8; lane++) {
+        const key = c * 8 + lane;
+        const row = src + <usize>key * <usize>dp * 4;
+        if (key < kvLen) {
+          for (let dd = 0; dd < dp; dd++)
+            store<f32>(cb + (((<usize>dd) << 3) + lane) * 4, load<f32>(row + ((<usize>dd) << 2)));
+        } else {
+          for (let dd = 0; dd < dp; dd++) store<f32>(cb + (((<usize>dd) << 3) + lane) * 4, 0);
+        }
+      }
+    }
+  }
+}
+
+// Scratch of one thread: s [R][SCORE_TILE] (scores, then probabilities), then per tile of a work item:
+// qs [R][dp] (scaled queries), o [R][dvp] (unnormalised output), m [R] (running max, log2 domain), l [R]
+// (running sum). `selectTile` points qsPtr/oPtr/mPtr/lPtr at one tile's state.
+let sPtr: usize = 0;
+let tilesPtr: usize = 0;
+let tileStride: usize = 0;
+let qsPtr: usize = 0;
+let oPtr: usize = 0;
+let mPtr: usize = 0;
+let lPtr: usize = 0;
+
+function setScratch(scratch: usize, dp: i32, dvp: i32): void {
+  sPtr = (scratch + 15) & ~(<usize>15);
+  tilesPtr = sPtr + <usize>(R * SCORE_TILE * 4);
+  tileStride = <usize>tileBytes(dp, dvp);
+}
+
+function selectTile(i: i32, dp: i32, dvp: i32): void {
+  qsPtr = tilesPtr + <usize>i * tileStride;
+  oPtr = qsPtr + <usize>(R * dp * 4);
+  mPtr = oPtr + <usize>(R * dvp * 4);
+  lPtr = mPtr + <usize>(R * 4);
+}
+
+/**
+ * Threads take tiles from a shared counter (an atomic fetch-and-add): work is balanced whatever each tile
+ * costs (causal rows, uneven block lists) and however the OS schedules the threads. The caller zeroes it.
+ */
+function nextTile(counter: usize): i32 {
+  return atomic.add<i32>(counter, 1);
+}
+
+/** Starts a query tile: scaled queries (zero rows past `rows`), m = −∞, l = 0, o = 0. */
+function beginTile(qRow0: usize, rows: i32, dp: i32, dvp: i32, scale: f32): void {
+  const sv = f32x4.splat(scale);
+  for (let r = 0; r < R; r++) {
+    const dst = qsPtr + <usize>(r * dp * 4);
+    if (r < rows) {
+      const src = qRow0 + <usize>(r * dp * 4);
+      for (let dd = 0; dd < dp; dd += 4)
+        v128.store(dst + ((<usize>dd) << 2), f32x4.mul(v128.load(src + ((<usize>dd) << 2)), sv));
+    } else {
+      for (let dd = 0; dd < dp; dd += 4) v128.store(dst + ((<usize>dd) << 2), f32x4.splat(0));
+    }
+    for (let dd = 0; dd < dvp; dd += 4) v128.store(oPtr + <usize>((r * dvp + dd) * 4), f32x4.splat(0));
+    store<f32>(mPtr + <usize>(r * 4), NEG_INF);
+    store<f32>(lPtr + <usize>(r * 4), 0);
+  }
+}
+
+/** Writes out[row] = o / l for the tile's rows (rows without an allowed key give 0). */
+function endTile(outRow0: usize, rows: i32, dvp: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const l = load<f32>(lPtr + <usize>(r * 4));
+    const inv = f32x4.splat(l > 0 ? <f32>1 / l : 0);
+    const dst = outRow0 + <usize>(r * dvp * 4);
+    const src = oPtr + <usize>(r * dvp * 4);
+    for (let dd = 0; dd < dvp; dd += 4)
+      v128.store(dst + ((<usize>dd) << 2), f32x4.mul(v128.load(src + ((<usize>dd) << 2)), inv));
+  }
+}
+
+/**
+ * One online-softmax step of the current tile over keys [k0, k1) (k1 − (k0 & ~7) ≤ SCORE_TILE). Scores
+ * are computed for the aligned chunks covering the range; when `exact` is false every score is checked:
+ * key in range, key ≤ causalLimit + r (row r of the tile), and the bit of the partial block's bitmask.
+ */
+function stepKeys(
+  kpPlane: usize,
+  vPlane: usize,
+  dp: i32,
+  dvp: i32,
+  k0: i32,
+  k1: i32,
+  exact: bool,
+  causalLimit: i32,
+  maskRows: usize,
+  maskWords: i32,
+  maskKey0: i32,
+): void {
+  const a0 = k0 & ~7;
+  const width = k1 - a0;
+  const chunks = (width + 7) >> 3;
+  // Scores s[r][j] = qs[r] · k[a0 + j] (already scaled by scale·log2 e).
+  for (let c = 0; c < chunks; c++) {
+    const kb = kpPlane + ((<usize>((a0 >> 3) + c) * <usize>dp) << 5);
+    let a00 = f32x4.splat(0),
+      a01 = f32x4.splat(0),
+      a10 = f32x4.splat(0),
+      a11 = f32x4.splat(0);
+    let a20 = f32x4.splat(0),
+      a21 = f32x4.splat(0),
+      a30 = f32x4.splat(0),
+      a31 = f32x4.splat(0);
+    const q0 = qsPtr,
+      q1 = qsPtr + <usize>(dp * 4),
+      q2 = qsPtr + <usize>(dp * 8),
+      q3 = qsPtr + <usize>(dp * 12);
+    // dp is a multiple of 8: two dimensions per iteration (less loop overhead).
+    let kk = kb;
+    let off: usize = 0;
+    const end = (<usize>dp) << 2;
+    while (off < end) {
+      let k0v = v128.load(kk);
+      let k1v = v128.load(kk, 16);
+      let x = v128.load32_splat(q0 + off);
+      a00 = f32x4.add(a00, f32x4.mul(x, k0v));
+      a01 = f32x4.add(a01, f32x4.mul(x, k1v));
+      x = v128.load32_splat(q1 + off);
+      a10 = f32x4.add(a10, f32x4.mul(x, k0v));
+      a11 = f32x4.add(a11, f32x4.mul(x, k1v));
+      x = v128.load32_splat(q2 + off);
+      a20 = f32x4.add(a20, f32x4.mul(x, k0v));
+      a21 = f32x4.add(a21, f32x4.mul(x, k1v));
+      x = v128.load32_splat(q3 + off);
+      a30 = f32x4.add(a30, f32x4.mul(x, k0v));
+      a31 = f32x4.add(a31, f32x4.mul(x, k1v));
+      k0v = v128.load(kk, 32);
+      k1v = v128.load(kk, 48);
+      x = v128.load32_splat(q0 + off, 4);
+      a00 = f32x4.add(a00, f32x4.mul(x, k0v));
+      a01 = f32x4.add(a01, f32x4.mul(x, k1v));
+      x = v128.load32_splat(q1 + off, 4);
+      a10 = f32x4.add(a10, f32x4.mul(x, k0v));
+      a11 = f32x4.add(a11, f32x4.mul(x, k1v));
+      x = v128.load32_splat(q2 + off, 4);
+      a20 = f32x4.add(a20, f32x4.mul(x, k0v));
+      a21 = f32x4.add(a21, f32x4.mul(x, k1v));
+      x = v128.load32_splat(q3 + off, 4);
+      a30 = f32x4.add(a30, f32x4.mul(x, k0v));
+      a31 = f32x4.add(a31, f32x4.mul(x, k1v));
+      kk += 64;
+      off += 8;
+    }
+    const sb = sPtr + ((<usize>c) << 5);
+    v128.store(sb, a00);
+    v128.store(sb, a01, 16);
+    v128.store(sb + <usize>(SCORE_TILE * 4), a10);
+    v128.store(sb + <usize>(SCORE_TILE * 4), a11, 16);
+    v128.store(sb + <usize>(SCORE_TILE * 8), a20);
+    v128.store(sb + <usize>(SCORE_TILE * 8), a21, 16);
+    v128.store(sb + <usize>(SCORE_TILE * 12), a30);
+    v128.store(sb + <usize>(SCORE_TILE * 12), a31, 16);
+  }
+  const padded = chunks << 3;
+  if (!exact) {
+    for (let r = 0; r < R; r++) {
+      const srow = sPtr + <usize>(r * SCORE_TILE * 4);
+      const limit = causalLimit + r;
+      const bits = maskRows + <usize>(r * maskWords * 4);
+      for (let j = 0; j < padded; j++) {
+        const key = a0 + j;
+        let ok = key >= k0 && key < k1 && key <= limit;
+        if (ok && maskRows !== 0) {
+          const col = key - maskKey0;
+          ok = ((load<u32>(bits + ((<usize>(col >> 5)) << 2)) >>> (<u32>col & 31)) & 1) !== 0;
+        }
+        if (!ok) store<f32>(srow + ((<usize>j) << 2), NEG_INF);
+      }
+    }
+  }
+  // Online softmax (Milakov & Gimelshein 2018; FlashAttention, Dao et al. 2022), in the log2 domain.
+  for (let r = 0; r < R; r++) {
+    const srow = sPtr + <usize>(r * SCORE_TILE * 4);
+    let mv = f32x4.splat(NEG_INF);
+    for (let j = 0; j < padded; j += 4) mv = f32x4.max(mv, v128.load(srow + ((<usize>j) << 2)));
+    const mx = max(
+      max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
+      max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),
+    );
+    const mOld = load<f32>(mPtr + <usize>(r * 4));
+    const mNew = max(mOld, mx);
+    if (mNew === NEG_INF) {
+      for (let j = 0; j < padded; j += 4) v128.store(srow + ((<usize>j) << 2), f32x4.splat(0));
+      continue;
+    }
+    const mvNew = f32x4.splat(mNew);
+    let sum = f32x4.splat(0);
+    for (let j = 0; j < padded; j += 4) {
+      const p = exp2v(f32x4.sub(v128.load(srow + ((<usize>j) << 2)), mvNew));
+      v128.store(srow + ((<usize>j) << 2), p);
+      sum = f32x4.add(sum, p);
+    }
+    const total =
+      f32x4.extract_lane(sum, 0) +
+      f32x4.extract_lane(sum, 1) +
+      (f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3));
+    const alpha: f32 = mOld === NEG_INF ? 0 : exp2s(mOld - mNew);
+    store<f32>(lPtr + <usize>(r * 4), load<f32>(lPtr + <usize>(r * 4)) * alpha + total);
+    store<f32>(mPtr + <usize>(r * 4), mNew);
+    if (alpha !== 1) {
+      const av = f32x4.splat(alpha);
+      const orow = oPtr + <usize>(r * dvp * 4);
+      for (let dd = 0; dd < dvp; dd += 4)
+        v128.store(orow + ((<usize>dd) << 2), f32x4.mul(v128.load(orow + ((<usize>dd) << 2)), av));
+    }
+  }
+  // o[r] += Σ_j p[r][j] · v[a0 + j] over the keys that exist (p is 0 for the masked ones).
+  const n = width;
+  const s1 = sPtr + <usize>(SCORE_TILE * 4),
+    s2 = sPtr + <usize>(SCORE_TILE * 8),
+    s3 = sPtr + <usize>(SCORE_TILE * 12);
+  for (let dc = 0; dc < dvp; dc += 8) {
+    let a00 = f32x4.splat(0),
+      a01 = f32x4.splat(0),
+      a10 = f32x4.splat(0),
+      a11 = f32x4.splat(0);
+    let a20 = f32x4.splat(0),
+      a21 = f32x4.splat(0),
+      a30 = f32x4.splat(0),
+      a31 = f32x4.splat(0);
+    let vb = vPlane + (<usize>a0 * <usize>dvp + <usize>dc) * 4;
+    const vStride = (<usize>dvp) << 2;
+    const sEnd = (<usize>n) << 2;
+    for (let off: usize = 0; off < sEnd; off += 4) {
+      const v0 = v128.load(vb);
+      const v1 = v128.load(vb, 16);
+      let x = v128.load32_splat(sPtr + off);
+      a00 = f32x4.add(a00, f32x4.mul(x, v0));
+      a01 = f32x4.add(a01, f32x4.mul(x, v1));
+      x = v128.load32_splat(s1 + off);
+      a10 = f32x4.add(a10, f32x4.mul(x, v0));
+      a11 = f32x4.add(a11, f32x4.mul(x, v1));
+      x = v128.load32_splat(s2 + off);
+      a20 = f32x4.add(a20, f32x4.mul(x, v0));
+      a21 = f32x4.add(a21, f32x4.mul(x, v1));
+      x = v128.load32_splat(s3 + off);
+      a30 = f32x4.add(a30, f32x4.mul(x, v0));
+      a31 = f32x4.add(a31, f32x4.mul(x, v1));
+      vb += vStride;
+    }
+    const o0 = oPtr + ((<usize>dc) << 2);
+    const o1 = o0 + <usize>(dvp * 4),
+      o2 = o0 + <usize>(dvp * 8),
+      o3 = o0 + <usize>(dvp * 12);
+    v128.store(o0, f32x4.add(v128.load(o0), a00));
+    v128.store(o0, f32x4.add(v128.load(o0, 16), a01), 16);
+    v128.store(o1, f32x4.add(v128.load(o1), a10));
+    v128.store(o1, f32x4.add(v128.load(o1, 16), a11), 16);
+    v128.store(o2, f32x4.add(v128.load(o2), a20));
+    v128.store(o2, f32x4.add(v128.load(o2, 16), a21), 16);
+    v128.store(o3, f32x4.add(v128.load(o3), a30));
+    v128.store(o3, f32x4.add(v128.load(o3, 16), a31), 16);
+  }
+}
+
+/**
+ * Dense attention, flash-style: every work item (32 query rows of a plane, taken from `counter`) walks
+ * the keys in steps of SCORE_TILE with an online softmax; causal tiles stop at their last visible key
+ * (bottom-right aligned: row i sees keys ≤ i + kvLen − qLen). Planes are batch·heads; query plane p uses
+ * key/value plane ⌊p / group⌋ (grouped-query attention). `scale` already includes log2 e.
+ */
+export function attention(
+  q: usize,
+  kp: usize,
+  v: usize,
+  out: usize,
+  planes: i32,
+  group: i32,
+  qLen: i32,
+  kvLen: i32,
+  dp: i32,
+  dvp: i32,
+  scale: f32,
+  causal: i32,
+  counter: usize,
+  scratch: usize,
+): void {
+  setScratch(scratch, dp, dvp);
+  const rowsPerItem = R * DENSE_TILES;
+  const itemsPerPlane = (qLen + rowsPerItem - 1) / rowsPerItem;
+  const chunks = (kvLen + 7) >> 3;
+  const shift = kvLen - qLen;
+  const total = planes * itemsPerPlane;
+  for (let t = nextTile(counter); t < total; t = nextTile(counter)) {
+    const plane = t / itemsPerPlane;
+    const r0 = (t - plane * itemsPerPlane) * rowsPerItem;
+    const tiles = min(DENSE_TILES, (qLen - r0 + R - 1) / R);
+    const kvPlane = plane / group;
+    const kpPlane = kp + <usize>kvPlane * <usize>chunks * <usize>dp * 32;
+    const vPlane = v + <usize>kvPlane * <usize>kvLen * <usize>dvp * 4;
+    let kEndMax = 0;
+    for (let i = 0; i < tiles; i++) {
+      const row0 = r0 + i * R;
+      const rows = min(R, qLen - row0);
+      selectTile(i, dp, dvp);
+      beginTile(q + (<usize>plane * <usize>qLen + <usize>row0) * <usize>dp * 4, rows, dp, dvp, scale);
+      kEndMax = max(kEndMax, causal !== 0 ? min(kvLen, row0 + rows - 1 + shift + 1) : kvLen);
+    }
+    // Key blocks outside, query tiles inside: a block of K and V is loaded once per 32 query rows.
+    for (let k0 = 0; k0 < kEndMax; k0 += SCORE_TILE) {
+      for (let i = 0; i < tiles; i++) {
+        const row0 = r0 + i * R;
+        const rows = min(R, qLen - row0);
+        const kEnd = causal !== 0 ? min(kvLen, row0 + rows - 1 + shift + 1) : kvLen;
+        if (k0 >= kEnd) continue;
+        const limit = causal !== 0 ? row0 + shift : i32.MAX_VALUE - R;
+        const k1 = min(k0 + SCORE_TILE, kEnd);
+        const exact = ((k1 - k0) & 7) === 0 && (causal === 0 || k1 - 1 <= limit);
+        selectTile(i, dp, dvp);
+        stepKeys(kpPlane, vPlane, dp, dvp, k0, k1, exact, limit, 0, 0, 0);
+      }
+    }
+    for (let i = 0; i < tiles; i++) {
+      const row0 = r0 + i * R;
+      selectTile(i, dp, dvp);
+      endTile(out + (<usize>plane * <usize>qLen + <usize>row0) * <usize>dvp * 4, min(R, qLen - row0), dvp);
+    }
+  }
+}
+
+/**
+ * Block-sparse attention over a compiled block mask. `lists` holds, per mask row (mask plane × query
+ * block), the visited key blocks in ascending order as (block, partial-mask index or −1) pairs of i32;
+ * `listStarts[row]..listStarts[row + 1]` delimit them (pairs). `masks` is [P][bs][words] of u32 bitmasks.
+ * A work item is one query block (its 4-row tiles share the list); unlisted key blocks are never touched.
+ * Scratch must hold ⌈bs / 4⌉ tiles.
+ */
+export function blockSparseAttention(
+  q: usize,
+  kp: usize,
+  v: usize,
+  out: usize,
+  batch: i32,
+  heads: i32,
+  group: i32,
+  qLen: i32,
+  kvLen: i32,
+  dp: i32,
+  dvp: i32,
+  scale: f32,
+  bs: i32,
+  maskBatch: i32,
+  maskHeads: i32,
+  listStarts: usize,
+  lists: usize,
+  masks: usize,
+  words: i32,
+  counter: usize,
+  scratch: usize,
+): void {
+  setScratch(scratch, dp, dvp);
+  const qBlocks = (qLen + bs - 1) / bs;
+  const chunks = (kvLen + 7) >> 3;
+  const total = batch * heads * qBlocks;
+  const span = SCORE_TILE - 8;
+  for (let t = nextTile(counter); t < total; t = nextTile(counter)) {
+    const plane = t / qBlocks;
+    const qb = t - plane * qBlocks;
+    const blockRows = min(bs, qLen - qb * bs);
+    const tiles = (blockRows + R - 1) / R;
+    const b = plane / heads;
+    const h = plane - b * heads;
+    const maskRow = ((maskBatch === 1 ? 0 : b) * maskHeads + (maskHeads === 1 ? 0 : h)) * qBlocks + qb;
+    const kvPlane = plane / group;
+    const kpPlane = kp + <usize>kvPlane * <usize>chunks * <usize>dp * 32;
+    const vPlane = v + <usize>kvPlane * <usize>kvLen * <usize>dvp * 4;
+    for (let i = 0; i < tiles; i++) {
+      selectTile(i, dp, dvp);
+      const row0 = qb * bs + i * R;
+      beginTile(
+        q + (<usize>plane * <usize>qLen + <usize>row0) * <usize>dp * 4,
+        min(R, blockRows - i * R),
+        dp,
+        dvp,
+        scale,
+      );
+    }
+    const e0 = load<i32>(listStarts + ((<usize>maskRow) << 2));
+    const e1 = load<i32>(listStarts + ((<usize>(maskRow + 1)) << 2));
+    // Listed key blocks outside, the query block's tiles inside (they share the list and reuse K/V from cache).
+    for (let e = e0; e < e1; e++) {
+      const blk = load<i32>(lists + ((<usize>e) << 3));
+      const mi = load<i32>(lists + ((<usize>e) << 3), 4);
+      const kStart = blk * bs;
+      const kStop = min(kvLen, kStart + bs);
+      for (let k0 = kStart; k0 < kStop; k0 += span) {
+        const k1 = min(k0 + span, kStop);
+        const exact = mi < 0 && (k0 & 7) === 0 && ((k1 - k0) & 7) === 0;
+        for (let i = 0; i < tiles; i++) {
+          const maskRows: usize =
+            mi < 0 ? <usize>0 : masks + (((<usize>mi * <usize>bs + <usize>(i * R)) * <usize>words) << 2);
+          selectTile(i, dp, dvp);
+          stepKeys(kpPlane, vPlane, dp, dvp, k0, k1, exact, i32.MAX_VALUE - R, maskRows, words, kStart);
+        }
+      }
+    }
+    for (let i = 0; i < tiles; i++) {
+      const row0 = qb * bs + i * R;
+      selectTile(i, dp, dvp);
+      endTile(
+        out + (<usize>plane * <usize>qLen + <usize>row0) * <usize>dvp * 4,
+        min(R, blockRows - i * R),
+        dvp,
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Ternary matrix product (BitNet b1.58). A lookup table maps each packed byte to its ternary values as i16
+// lanes, and i32x4.dot_i16x8_s multiplies 8 of them with 8 int16 activations and adds pairs: integer sums,
+// exact.
+
+/** Fills the decoding table at `lut`: 'i2s' (format 0): 256 × 4 i16 (4 base-4 digits − 1 per byte);
+ * 'tq1' (format 1): 256 × 8 i16 (5 base-3 digits − 1, then 3 zero lanes). Same digit formula as core's
+ * reference, so codes that never come out of a packer decode identically. */
+export function fillTernaryTable(lut: usize, format: i32): void {
+  const radix = format === 0 ? 4 : 3;
+  const digits = format === 0 ? 4 : 5;
+  const lanes = format === 0 ? 4 : 8;
+  for (let byte = 0; byte < 256; byte++) {
+    let f = byte;
+    for (let i = 0; i < lanes; i++) {
+      let t = 0;
+      if (i < digits) {
+        const next = f / radix;
+        t = f - radix * next - 1;
+        f = next;
+      }
+      store<i16>(lut + <usize>((byte * lanes + i) * 2), <i16>t);
+    }
+  }
+}
+
+/** Activations int32 [m][k] → int16 [m][kPad] in the lane order of the format (zeros in padding lanes). */
+export function prepareTernaryActivations(
+  src: usize,
+  dst: usize,
+  m: i32,
+  k: i32,
+  kPad: i32,
+  format: i32,
+): void {
+  for (let row = 0; row < m; row++) {
+    const s = src + <usize>row * <usize>k * 4;
+    const d = dst + <usize>row * <usize>kPad * 2;
+    if (format === 0) {
+      for (let j = 0; j < kPad; j++)
+        store<i16>(d + ((<usize>j) << 1), j < k ? <i16>load<i32>(s + ((<usize>j) << 2)) : 0);
+    } else {
+      // tq1: byte g holds weights 5g..5g+4 → lanes 8g..8g+4; lanes 8g+5..8g+7 are 0.
+      for (let j = 0; j < kPad; j++) {
+        const g = j >> 3;
+        const lane = j & 7;
+        const w = g * 5 + lane;
+        store<i16>(d + ((<usize>j) << 1), lane < 5 && w < k ? <i16>load<i32>(s + ((<usize>w) << 2)) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * out[row][col] = f32(Σ_k a[row][k]·t[k][col]) · activationScales[row] · weightScale for columns
+ * [colStart, colEnd). `weights` is [n][words] packed rows; `act` from prepareTernaryActivations.
+ */
+export function ternaryMatMul(
+  act: usize,
+  weights: usize,
+  lut: usize,
+  out: usize,
+  scales: usize,
+  weightScale: f32,
+  m: i32,
+  n: i32,
+  words: i32,
+  kPad: i32,
+  format: i32,
+  colStart: i32,
+  colEnd: i32,
+): void {
+  for (let row = 0; row < m; row++) {
+    const a = act + <usize>row * <usize>kPad * 2;
+    const rowScale = load<f32>(scales + ((<usize>row) << 2));
+    for (let col = colStart; col < colEnd; col++) {
+      const w = weights + <usize>col * <usize>words * 4;
+      let acc0 = i32x4.splat(0);
+      let acc1 = i32x4.splat(0);
+      if (format === 0) {
+        for (let i = 0; i < words; i++) {
+          const wp = w + ((<usize>i) << 2);
+          let t0 = v128.load64_zero(lut + ((<usize>load<u8>(wp)) << 3));
+          t0 = v128.load64_lane(lut + ((<usize>load<u8>(wp, 1)) << 3), t0, 1);
+          let t1 = v128.load64_zero(lut + ((<usize>load<u8>(wp, 2)) << 3));
+          t1 = v128.load64_lane(lut + ((<usize>load<u8>(wp, 3)) << 3), t1, 1);
+          const ap = a + ((<usize>i) << 5);
+          acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(t0, v128.load(ap)));
+          acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(t1, v128.load(ap, 16)));
+        }
+      } else {
+        const bytes = words * 4;
+        for (let g = 0; g < bytes; g += 2) {
+          const ap = a + ((<usize>g) << 4);
+          acc0 = i32x4.add(
+            acc0,
+            i32x4.dot_i16x8_s(v128.load(lut + ((<usize>load<u8>(w + <usize>g)) << 4)), v128.load(ap)),
+          );
+          if (g + 1 < bytes) {
+            acc1 = i32x4.add(
+              acc1,
+              i32x4.dot_i16x8_s(
+                v128.load(lut + ((<usize>load<u8>(w + <usize>g, 1)) << 4)),
+                v128.load(ap, 16),
+              ),
+            );
+          }
+        }
+      }
+      const acc = i32x4.add(acc0, acc1);
+      const sum =
+        i32x4.extract_lane(acc, 0) +
+        i32x4.extract_lane(acc, 1) +
+        i32x4.extract_lane(acc, 2) +
+        i32x4.extract_lane(acc, 3);
+      store<f32>(out + ((<usize>row * <usize>n + <usize>col) << 2), <f32>sum * rowScale * weightScale);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rotary position embedding (RoFormer eq. 34) of x [planes][n][d] with tables [n][rotaryDim/2].
+
+export function rope(
+  x: usize,
+  cos: usize,
+  sin: usize,
+  out: usize,
+  planes: i32,
+  n: i32,
+  d: i32,
+  rotaryDim: i32,
+  interleaved: i32,
+): void {
+  const half = rotaryDim >> 1;
+  for (let p = 0; p < planes; p++) {
+    for (let row = 0; row < n; row++) {
+      const base = (<usize>p * <usize>n + <usize>row) * <usize>d * 4;
+      const xr = x + base;
+      const or = out + base;
+      const cr = cos + <usize>row * <usize>half * 4;
+      const sr = sin + <usize>row * <usize>half * 4;
+      if (interleaved !== 0) {
+        for (let i = 0; i < half; i++) {
+          const a = load<f32>(xr + ((<usize>(2 * i)) << 2));
+          const b = load<f32>(xr + ((<usize>(2 * i + 1)) << 2));
+          const c = load<f32>(cr + ((<usize>i) << 2));
+          const s = load<f32>(sr + ((<usize>i) << 2));
+          store<f32>(or + ((<usize>(2 * i)) << 2), a * c - b * s);
+          store<f32>(or + ((<usize>(2 * i + 1)) << 2), a * s + b * c);
+        }
+      } else {
+        let i = 0;
+        for (; i + 4 <= half; i += 4) {
+          const a = v128.load(xr + ((<usize>i) << 2));
+          const b = v128.load(xr + ((<usize>(i + half)) << 2));
+          const c = v128.load(cr + ((<usize>i) << 2));
+          const s = v128.load(sr + ((<usize>i) << 2));
+          v128.store(or + ((<usize>i) << 2), f32x4.sub(f32x4.mul(a, c), f32x4.mul(b, s)));
+          v128.store(or + ((<usize>(i + half)) << 2), f32x4.add(f32x4.mul(a, s), f32x4.mul(b, c)));
+        }
+        for (; i < half; i++) {
+          const a = load<f32>(xr + ((<usize>i) << 2));
+          const b = load<f32>(xr + ((<usize>(i + half)) << 2));
+          const c = load<f32>(cr + ((<usize>i) << 2));
+          const s = load<f32>(sr + ((<usize>i) << 2));
+          store<f32>(or + ((<usize>i) << 2), a * c - b * s);
+          store<f32>(or + ((<usize>(i + half)) << 2), a * s + b * c);
+        }
+      }
+      for (let j = rotaryDim; j < d; j++)
+        store<f32>(or + ((<usize>j) << 2), load<f32>(xr + ((<usize>j) << 2)));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Causal linear attention (Katharopoulos et al. 2020, eq. 9–12) as a scan: per plane the running state
+// S = Σ_{j≤i} φ(k_j) [v_j | 1]ᵀ ([f][dvp], the normaliser rides along in column dv), and
+// out_i = (φ(q_i) S)[:dv] / max((φ(q_i) S)[dv], eps). v is given as [planes][n][dvp] with column dv = 1.
+
+export function causalLinearAttention(
+  phiQ: usize,
+  phiK: usize,
+  v: usize,
+  out: usize,
+  state: usize,
+  n: i32,
+  f: i32,
+  dv: i32,
+  dvp: i32,
+  eps: f32,
+  planeStart: i32,
+  planeStep: i32,
+  planes: i32,
+): void {
+  for (let p = planeStart; p < planes; p += planeStep) {
+    for (let i = 0; i < f * dvp; i += 4) v128.store(state + ((<usize>i) << 2), f32x4.splat(0));
+    const qp = phiQ + <usize>p * <usize>n * <usize>f * 4;
+    const kp = phiK + <usize>p * <usize>n * <usize>f * 4;
+    const vp = v + <usize>p * <usize>n * <usize>dvp * 4;
+    const op = out + <usize>p * <usize>n * <usize>dv * 4;
+    for (let i = 0; i < n; i++) {
+      const vr = vp + <usize>i * <usize>dvp * 4;
+      const kr = kp + <usize>i * <usize>f * 4;
+      const qr = qp + <usize>i * <usize>f * 4;
+      for (let fi = 0; fi < f; fi++) {
+        const kv = v128.load32_splat(kr + ((<usize>fi) << 2));
+        const sr = state + <usize>fi * <usize>dvp * 4;
+        for (let c = 0; c < dvp; c += 4) {
+          const at = sr + ((<usize>c) << 2);
+          v128.store(at, f32x4.add(v128.load(at), f32x4.mul(kv, v128.load(vr + ((<usize>c) << 2)))));
+        }
+      }
+      // num and den into the scratch row after the state.
+      const acc = state + <usize>f * <usize>dvp * 4;
+      for (let c = 0; c < dvp; c += 4) v128.store(acc + ((<usize>c) << 2), f32x4.splat(0));
+      for (let fi = 0; fi < f; fi++) {
+        const qv = v128.load32_splat(qr + ((<usize>fi) << 2));
+        const sr = state + <usize>fi * <usize>dvp * 4;
+        for (let c = 0; c < dvp; c += 4) {
+          const at = acc + ((<usize>c) << 2);
+          v128.store(at, f32x4.add(v128.load(at), f32x4.mul(qv, v128.load(sr + ((<usize>c) << 2)))));
+        }
+      }
+      const den = max(load<f32>(acc + ((<usize>dv) << 2)), eps);
+      const orow = op + <usize>i * <usize>dv * 4;
+      for (let c = 0; c < dv; c++)
+        store<f32>(orow + ((<usize>c) << 2), load<f32>(acc + ((<usize>c) << 2)) / den);
+    }
+  }
+}

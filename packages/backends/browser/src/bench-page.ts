@@ -1,0 +1,264 @@
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
+import { blockSparseAttentionKernel, fusedAttentionKernel } from '@efficient-attention/core';
+import { createBlockMask, slidingWindow } from '@efficient-attention/sparse-masks';
+import * as tf from '@tensorflow/tfjs-core';
+import { registerWebGLKernels } from '../../src/webgl/index.js';
+import { registerWebGPUKernels } from '../../src/webgpu/index.js';
+
+/** One measured configuration (JSON for browser/bench.mjs). */
+export interface BenchRow {
+  backend: string;
+  n: number;
+  heads: number;
+  headDim: number;
+  causal: boolean;
+  /** Median ms after one warm-up, output read back; undefined when the path failed. */
+  fusedMs?: number;
+  plainMs?: number;
+  /** plainMs / fusedMs. */
+  speedup?: number;
+  /** max |fused − plain| (both on this backend). */
+  maxDiff?: number;
+  fusedError?: string;
+  plainError?: string;
+}
+
+/** Block-sparse time vs visited blocks (JSON for browser/bench.mjs). */
+export interface SparseRow {
+  backend: string;
+  n: number;
+  heads: number;
+  blockSize: number;
+  window: number;
+  /** Visited blocks / all blocks of the sliding-window mask. */
+  density: number;
+  sparseMs: number;
+  /** The same kernel with every block visited (a window covering all keys). */
+  denseMs: number;
+  /** sparseMs / (density · denseMs): the target is ≤ 1.5. */
+  costPerVisitedBlock: number;
+}
+
+declare global {
+  interface Window {
+    eaBench?: {
+      rows: BenchRow[];
+      sparse: SparseRow[];
+      skipped: string[];
+      userAgent: string;
+      done: boolean;
+      fatal?: string;
+    };
+  }
+}
+
+registerWebGLKernels();
+registerWebGPUKernels();
+
+const params = new URLSearchParams(location.search);
+const list = (name: string, fallback: string) => (params.get(name) ?? fallback).split(',').filter(Boolean);
+const backends = list('backends', 'webgl,webgpu');
+const sizes = list('sizes', '512,1024,2048').map(Number);
+const longSizes = list('long', '16384').map(Number);
+const heads = Number(params.get('heads') ?? 2);
+const headDim = Number(params.get('d') ?? 64);
+const reps = Number(params.get('reps') ?? 3);
+const causal = params.get('causal') === '1';
+const longPlain = params.get('longPlain') !== '0';
+const longFused = params.get('longFused') !== '0';
+const longHeadDim = Number(params.get('longD') ?? 16);
+
+const log = document.querySelector('#log') as HTMLElement;
+const say = (line: string) => {
+  log.textContent += `${line}\n`;
+  console.log(line);
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** The pinned baseline "plain tfjs ops": matMul(q, kᵀ) → softmax → matMul on 4-D tensors (no mask). */
+function plain(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: number, isCausal: boolean): tf.Tensor {
+  return tf.tidy(() => {
+    let s = tf.matMul(tf.mul(q, scale), k, false, true);
+    if (isCausal) {
+      const n = q.shape[2]!;
+      const allowed = tf.linalg.bandPart(tf.ones([n, n]), -1, 0);
+      s = tf.add(s, tf.mul(tf.sub(1, allowed), -1e30));
+    }
+    return tf.matMul(tf.softmax(s), v);
+  });
+}
+
+/** Median ms of `runs` calls after one warm-up; with `runs` = 0, the time of one cold call. */
+async function time(fn: () => tf.Tensor, runs: number): Promise<{ ms: number; out: Float32Array }> {
+  const t0 = performance.now();
+  const warm = fn();
+  let out = (await warm.data()) as Float32Array;
+  const coldMs = performance.now() - t0;
+  warm.dispose();
+  if (runs === 0) return { ms: coldMs, out };
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    const y = fn();
+    out = (await y.data()) as Float32Array;
+    times.push(performance.now() - t0);
+    y.dispose();
+  }
+  return { ms: median(times), out };
+}
+
+async function measure(
+  backend: string,
+  n: number,
+  h: number,
+  runs: number,
+  { withPlain = true, withFused = true, d = headDim } = {},
+): Promise<BenchRow> {
+  const headDim = d;
+  const row: BenchRow = { backend, n, heads: h, headDim, causal };
+  const q = tf.randomNormal([1, h, n, headDim], 0, 1, 'float32', 1);
+  const k = tf.randomNormal([1, h, n, headDim], 0, 1, 'float32', 2);
+  const v = tf.randomNormal([1, h, n, headDim], 0, 1, 'float32', 3);
+  const scale = 1 / Math.sqrt(headDim);
+  let fusedOut: Float32Array | undefined;
+  if (withFused) {
+    try {
+      const r = await time(() => fusedAttentionKernel.run({ q, k, v }, { scale, causal }), runs);
+      row.fusedMs = r.ms;
+      fusedOut = r.out;
+    } catch (error) {
+      row.fusedError = String(error);
+    }
+  }
+  if (withPlain) {
+    try {
+      const r = await time(() => plain(q, k, v, scale, causal), runs);
+      const bad = r.out.some((x) => !Number.isFinite(x)) || r.out.every((x) => x === 0);
+      if (bad) row.plainError = 'non-finite or all-zero output (the backend failed silently)';
+      else row.plainMs = r.ms;
+      if (fusedOut && !bad) {
+        let d = 0;
+        for (let i = 0; i < fusedOut.length; i++) d = Math.max(d, Math.abs(fusedOut[i]! - r.out[i]!));
+        row.maxDiff = d;
+      }
+    } catch (error) {
+      row.plainError = String(error);
+    }
+  }
+  if (row.fusedMs !== undefined && row.plainMs !== undefined) row.speedup = row.plainMs / row.fusedMs;
+  tf.dispose([q, k, v]);
+  return row;
+}
+
+const sparseN = Number(params.get('sparseN') ?? 2048);
+const sparseWindow = Number(params.get('window') ?? 128);
+const blockSize = 64;
+
+/** Block-sparse kernel: a sliding window vs every block, same kernel, same data. */
+async function measureSparse(backend: string, n: number, h: number, runs: number): Promise<SparseRow> {
+  const q = tf.randomNormal([1, h, n, headDim], 0, 1, 'float32', 4);
+  const k = tf.randomNormal([1, h, n, headDim], 0, 1, 'float32', 5);
+  const v = tf.randomNormal([1, h, n, headDim], 0, 1, 'float32', 6);
+  const attrs = { blockSize, qLen: n, kvLen: n, scale: 1 / Math.sqrt(headDim) };
+  const run = async (radius: number) => {
+    const mask = createBlockMask(slidingWindow({ radius }), n, n, { blockSize });
+    const tensors = mask.toTensors();
+    const r = await time(() => blockSparseAttentionKernel.run({ q, k, v, ...tensors }, attrs), runs);
+    tf.dispose(Object.values(tensors));
+    return { ms: r.ms, density: 1 - mask.sparsity() };
+  };
+  const sparse = await run(sparseWindow);
+  const dense = await run(n);
+  tf.dispose([q, k, v]);
+  return {
+    backend,
+    n,
+    heads: h,
+    blockSize,
+    window: sparseWindow,
+    density: sparse.density,
+    sparseMs: sparse.ms,
+    denseMs: dense.ms,
+    costPerVisitedBlock: sparse.ms / (sparse.density * dense.ms),
+  };
+}
+
+async function main() {
+  const rows: BenchRow[] = [];
+  const sparse: SparseRow[] = [];
+  const skipped: string[] = [];
+  window.eaBench = { rows, sparse, skipped, userAgent: navigator.userAgent, done: false };
+  for (const backend of backends) {
+    let ok = false;
+    try {
+      ok = await tf.setBackend(backend);
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      skipped.push(`${backend}: the backend did not initialise`);
+      say(`SKIPPED ${backend}: the backend did not initialise`);
+      continue;
+    }
+    for (const n of sizes) {
+      const row = await measure(backend, n, heads, reps);
+      rows.push(row);
+      say(JSON.stringify(row));
+    }
+    if (backend === 'webgpu' && sparseN > 0) {
+      const row = await measureSparse(backend, sparseN, heads, reps);
+      sparse.push(row);
+      say(JSON.stringify(row));
+    }
+  }
+  // Long runs last, fused on every backend before any plain attempt: a plain attempt that exhausts GPU
+  // memory loses the GPU process (and every backend's device) in Chromium.
+  const ready = backends.filter((b) => !skipped.some((s) => s.startsWith(`${b}:`)));
+  const longRows: BenchRow[] = [];
+  for (const backend of ready) {
+    for (const n of longSizes) {
+      if (!(await tf.setBackend(backend))) continue;
+      const row = await measure(backend, n, 1, 0, { withPlain: false, withFused: longFused, d: longHeadDim });
+      longRows.push(row);
+      rows.push(row);
+      say(JSON.stringify(row));
+    }
+  }
+  if (longPlain) {
+    for (const row of longRows) {
+      let ok = false;
+      try {
+        ok = await tf.setBackend(row.backend);
+      } catch {
+        ok = false;
+      }
+      if (!ok) {
+        row.plainError =
+          'the backend could not be re-initialised after an earlier plain attempt lost the GPU';
+        continue;
+      }
+      const plainRow = await measure(row.backend, row.n, 1, 0, { withFused: false, d: longHeadDim });
+      row.plainMs = plainRow.plainMs;
+      if (plainRow.plainError !== undefined) row.plainError = plainRow.plainError;
+      say(JSON.stringify(row));
+    }
+  }
+  window.eaBench.done = true;
+}
+
+main().catch((error: unknown) => {
+  say(`FATAL ${String(error)}`);
+  window.eaBench = {
+    rows: [],
+    sparse: [],
+    skipped: [],
+    userAgent: navigator.userAgent,
+    done: true,
+    fatal: String(error),
+  };
+});

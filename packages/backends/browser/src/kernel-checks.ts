@@ -1,0 +1,311 @@
+import {
+  blockSparseAttentionKernel,
+  causalLinearAttentionKernel,
+  fusedAttentionKernel,
+  type KernelContract,
+  type RopeLayout,
+  ropeKernel,
+  ternaryMatMulKernel,
+  ternaryWordsPerRow,
+} from '@efficient-attention/core';
+import {
+  causal,
+  createBlockMask,
+  orMasks,
+  randomPattern,
+  slidingWindow,
+} from '@efficient-attention/sparse-masks';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** One kernel-vs-reference comparison, as the page reports it (JSON). */
+export interface CheckResult {
+  backend: string;
+  kernel: string;
+  case: string;
+  /** `kernel`: a kernel of this package ran; `reference`: no kernel is registered, the fallback ran. */
+  path: 'kernel' | 'reference';
+  maxAbsError: number;
+  /** max over elements of |a − e| / (atol + rtol·|e|): ≤ 1 passes. */
+  worstToleranceRatio: number;
+  atol: number;
+  rtol: number;
+  pass: boolean;
+  ms: number;
+  error?: string;
+}
+
+/** Per-backend float32 tolerances: |kernel − reference| ≤ atol + rtol·|reference|. */
+export const TOLERANCES: Record<string, { atol: number; rtol: number }> = {
+  webgpu: { atol: 2e-5, rtol: 2e-4 },
+  // float32 textures (WEBGL_RENDER_FLOAT32); measured errors are ~5e-7 on SwiftShader.
+  webgl: { atol: 2e-5, rtol: 2e-4 },
+};
+
+/**
+ * Checks that cannot pass on a backend, with the reason (reported as SKIPPED, visibly). tfjs-webgl keeps
+ * int32 tensors in float32 textures, so packed ternary words above 2^24 are rounded on upload: neither a
+ * GLSL kernel nor core's reference (measured: max error 70–97 against cpu) can be exact there.
+ */
+const UNSUPPORTED: Record<string, string> = {
+  'EATernaryMatMul/webgl':
+    'tfjs-webgl stores int32 in float32 textures, so packed words above 2^24 lose bits on upload ' +
+    '(core reference on webgl: max error ~1e2 vs cpu); no webgl kernel, use webgpu/wasm/cpu',
+};
+
+/** A seeded normal Float32Array (xorshift + Box–Muller): the same data on every backend. */
+function normal(size: number, seed: number): Float32Array {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const uniform = () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return ((s >>> 0) + 1) / 4294967297;
+  };
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++)
+    out[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  return out;
+}
+
+interface Check {
+  kernel: KernelContract<Record<string, tf.Tensor>, object>;
+  name: string;
+  inputs: () => Record<string, tf.Tensor>;
+  attrs: object;
+}
+
+function attentionCase(
+  name: string,
+  [b, h, hkv, n, m, d, dv]: number[],
+  seed: number,
+): { name: string; make: () => { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor }; d: number; shape: number[] } {
+  const qv = normal(b! * h! * n! * d!, seed);
+  const kv = normal(b! * hkv! * m! * d!, seed + 1);
+  const vv = normal(b! * hkv! * m! * dv!, seed + 2);
+  return {
+    name,
+    d: d!,
+    shape: [b!, h!, hkv!, n!, m!, d!, dv!],
+    make: () => ({
+      q: tf.tensor4d(qv, [b!, h!, n!, d!]),
+      k: tf.tensor4d(kv, [b!, hkv!, m!, d!]),
+      v: tf.tensor4d(vv, [b!, hkv!, m!, dv!]),
+    }),
+  };
+}
+
+/** The checks: fused attention on random shapes, block-sparse attention on compiled masks. */
+export function kernelChecks(): Check[] {
+  const checks: Check[] = [];
+  const fused: Array<[string, number[], boolean]> = [
+    ['B1 H2 N130 d64 causal', [1, 2, 2, 130, 130, 64, 64], true],
+    ['B2 H4 Hkv2 N70 M100 d32 dv24 causal', [2, 4, 2, 70, 100, 32, 24], true],
+    ['B1 H1 N100 M60 d16 causal (rows without keys)', [1, 1, 1, 100, 60, 16, 16], true],
+    ['B1 H2 N65 M200 d128', [1, 2, 2, 65, 200, 128, 128], false],
+    ['B1 H3 Hkv1 N1100 M1300 d32 (several webgl tiles)', [1, 3, 1, 1100, 1300, 32, 32], false],
+    [
+      'B1 H2 N1500 M1300 d16 causal (skipped webgl tiles, rows without keys)',
+      [1, 2, 2, 1500, 1300, 16, 16],
+      true,
+    ],
+  ];
+  fused.forEach(([name, shape, isCausal], i) => {
+    const c = attentionCase(name, shape, 10 * i + 1);
+    checks.push({
+      kernel: fusedAttentionKernel as unknown as Check['kernel'],
+      name,
+      inputs: c.make,
+      attrs: { scale: 1 / Math.sqrt(c.d), causal: isCausal },
+    });
+  });
+  const sparse: Array<[string, number[], number, () => ReturnType<typeof createBlockMask>]> = [
+    [
+      'sliding window r=20 bs=32',
+      [1, 2, 2, 150, 150, 32, 32],
+      32,
+      () => createBlockMask(slidingWindow({ radius: 20 }), 150, 150, { blockSize: 32 }),
+    ],
+    [
+      'causal N40 M90 GQA bs=16',
+      [2, 4, 2, 40, 90, 64, 16],
+      16,
+      () => createBlockMask(causal({ qLen: 40, kvLen: 90 }), 40, 90, { blockSize: 16 }),
+    ],
+    [
+      'random per head or window bs=64',
+      [1, 3, 3, 100, 77, 16, 24],
+      64,
+      () =>
+        createBlockMask(
+          orMasks(
+            randomPattern({ kvLen: 77, density: 0.05, seed: 7, perHead: true }),
+            slidingWindow({ radius: 1 }),
+          ),
+          100,
+          77,
+          { blockSize: 64, heads: 3 },
+        ),
+    ],
+  ];
+  sparse.forEach(([name, shape, blockSize, mask], i) => {
+    const c = attentionCase(name, shape, 100 + 10 * i);
+    const compiled = mask();
+    checks.push({
+      kernel: blockSparseAttentionKernel as unknown as Check['kernel'],
+      name,
+      inputs: () => ({ ...c.make(), ...compiled.toTensors() }),
+      attrs: { blockSize, qLen: shape[3]!, kvLen: shape[4]!, scale: 1 / Math.sqrt(c.d) },
+    });
+  });
+  const rope: Array<[number[], number, RopeLayout]> = [
+    [[1, 2, 17, 16], 16, 'half-split'],
+    [[2, 3, 9, 12], 8, 'half-split'],
+    [[1, 2, 33, 64], 16, 'half-split'],
+    [[1, 2, 17, 16], 16, 'interleaved'],
+    [[2, 1, 20, 10], 6, 'interleaved'],
+  ];
+  rope.forEach(([shape, rotaryDim, layout], i) => {
+    const [b, h, n, d] = shape as [number, number, number, number];
+    const xv = normal(b * h * n * d, 200 + i);
+    // Tables from Math.cos/sin: the same values on every backend.
+    const angle = (j: number) => Math.floor(j / (rotaryDim / 2)) * 0.1 ** ((j % (rotaryDim / 2)) / 4);
+    const cosv = Float32Array.from({ length: (n * rotaryDim) / 2 }, (_, j) => Math.cos(angle(j)));
+    const sinv = Float32Array.from({ length: (n * rotaryDim) / 2 }, (_, j) => Math.sin(angle(j)));
+    checks.push({
+      kernel: ropeKernel as unknown as Check['kernel'],
+      name: `[${shape.join(', ')}] rotaryDim ${rotaryDim} ${layout}`,
+      inputs: () => ({
+        x: tf.tensor4d(xv, [b, h, n, d]),
+        cos: tf.tensor2d(cosv, [n, rotaryDim / 2]),
+        sin: tf.tensor2d(sinv, [n, rotaryDim / 2]),
+      }),
+      attrs: { layout, rotaryDim },
+    });
+  });
+  const linear: number[][] = [
+    [1, 2, 50, 8, 8, 16],
+    [2, 1, 150, 16, 24, 64],
+    [1, 1, 70, 4, 70, 32],
+  ];
+  linear.forEach(([b, h, n, f, dv, chunkSize], i) => {
+    const feature = (x: number) => (x > 0 ? x + 1 : Math.exp(x));
+    const qv = normal(b! * h! * n! * f!, 300 + i).map(feature);
+    const kv = normal(b! * h! * n! * f!, 310 + i).map(feature);
+    const vv = normal(b! * h! * n! * dv!, 320 + i);
+    checks.push({
+      kernel: causalLinearAttentionKernel as unknown as Check['kernel'],
+      name: `B${b} H${h} N${n} F${f} dv${dv} (reference chunk ${chunkSize})`,
+      inputs: () => ({
+        phiQ: tf.tensor4d(qv, [b!, h!, n!, f!]),
+        phiK: tf.tensor4d(kv, [b!, h!, n!, f!]),
+        v: tf.tensor4d(vv, [b!, h!, n!, dv!]),
+      }),
+      attrs: { chunkSize: chunkSize!, eps: 1e-6 },
+    });
+  });
+  // Raw random words: every code (i2s code 3, tq1 bytes ≥ 243) decodes as the reference decodes it.
+  const ternary: Array<[number, number, number, 'i2s' | 'tq1']> = [
+    [3, 100, 17, 'i2s'],
+    [2, 1000, 33, 'tq1'],
+  ];
+  ternary.forEach(([m, k, n, format], i) => {
+    const words = ternaryWordsPerRow(k, format);
+    const bits = normal(n * words, 400 + i);
+    const packed = Int32Array.from(bits, (x) => Math.floor(x * 1e9) | 0);
+    const activations = Int32Array.from(normal(m * k, 410 + i), (x) =>
+      Math.max(-128, Math.min(127, Math.round(x * 40))),
+    );
+    const scales = Float32Array.from(normal(m, 420 + i), (x) => 0.5 + Math.abs(x));
+    checks.push({
+      kernel: ternaryMatMulKernel as unknown as Check['kernel'],
+      name: `M${m} K${k} N${n} ${format} (random words)`,
+      inputs: () => ({
+        activations: tf.tensor2d(activations, [m, k], 'int32'),
+        weights: tf.tensor2d(packed, [n, words], 'int32'),
+        weightScale: tf.scalar(0.0371),
+        activationScales: tf.tensor1d(scales),
+      }),
+      attrs: { k, n, format },
+    });
+  });
+  return checks;
+}
+
+function compare(actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol: number) {
+  let maxAbsError = 0;
+  let worstToleranceRatio = 0;
+  if (actual.length !== expected.length) return { maxAbsError: Number.NaN, worstToleranceRatio: Number.NaN };
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i]!;
+    const diff = Math.abs(actual[i]! - e);
+    if (!(diff <= maxAbsError)) maxAbsError = Number.isNaN(diff) ? Number.NaN : Math.max(maxAbsError, diff);
+    const ratio = diff / (atol + rtol * Math.abs(e));
+    if (!(ratio <= worstToleranceRatio)) worstToleranceRatio = Number.isNaN(ratio) ? Number.NaN : ratio;
+  }
+  return { maxAbsError, worstToleranceRatio };
+}
+
+/**
+ * Runs every check on each backend against core's reference computed on `cpu`, and returns the results.
+ * A backend that does not initialise (no WebGPU adapter) gives one result with `error` set, so the runner
+ * can print a visible skip.
+ */
+export async function runKernelChecks(
+  backends: string[],
+): Promise<{ results: CheckResult[]; skipped: string[] }> {
+  const checks = kernelChecks();
+  await tf.setBackend('cpu');
+  const expected = checks.map((c) =>
+    tf.tidy(() => {
+      const out = c.kernel.reference(c.inputs(), c.attrs);
+      return { data: out.dataSync().slice(), shape: out.shape };
+    }),
+  );
+  const results: CheckResult[] = [];
+  const skipped: string[] = [];
+  for (const backend of backends) {
+    let ok = false;
+    try {
+      ok = await tf.setBackend(backend);
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      skipped.push(`${backend}: the backend did not initialise (no adapter/context)`);
+      continue;
+    }
+    const { atol, rtol } = TOLERANCES[backend] ?? { atol: 1e-4, rtol: 1e-3 };
+    for (const [i, c] of checks.entries()) {
+      const why = UNSUPPORTED[`${c.kernel.name}/${backend}`];
+      if (why !== undefined) {
+        skipped.push(`${backend}: ${c.kernel.name} ${c.name}: ${why}`);
+        continue;
+      }
+      const path = tf.getKernel(c.kernel.name, backend) !== undefined ? 'kernel' : 'reference';
+      const base = { backend, kernel: c.kernel.name, case: c.name, path, atol, rtol } as const;
+      const inputs = c.inputs();
+      const t0 = performance.now();
+      try {
+        const out = c.kernel.run(inputs, c.attrs);
+        const data = await out.data();
+        const ms = performance.now() - t0;
+        const shapeOk = JSON.stringify(out.shape) === JSON.stringify(expected[i]!.shape);
+        out.dispose();
+        const err = compare(data as Float32Array, expected[i]!.data as Float32Array, atol, rtol);
+        results.push({ ...base, ...err, ms, pass: shapeOk && err.worstToleranceRatio <= 1 });
+      } catch (error) {
+        results.push({
+          ...base,
+          maxAbsError: Number.NaN,
+          worstToleranceRatio: Number.NaN,
+          ms: performance.now() - t0,
+          pass: false,
+          error: String(error),
+        });
+      } finally {
+        tf.dispose(Object.values(inputs));
+      }
+    }
+  }
+  return { results, skipped };
+}

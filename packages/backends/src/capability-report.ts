@@ -1,0 +1,102 @@
+import { hasKernelFor, listKernelContracts } from '@efficient-attention/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Backends {@link initBackend} can pick, fastest first. */
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+/** What {@link initBackend} found and chose. */
+export interface CapabilityReport {
+  /** The active tfjs backend. */
+  backend: BackendName;
+  /** Where this runs. */
+  environment: 'node' | 'browser' | 'worker';
+  /** Float precision of the active backend (16 on WebGL devices without float32 textures). */
+  floatPrecision: 16 | 32;
+  /** Every backend tried, in order, with the reason one was skipped. */
+  tried: Array<{ backend: BackendName; ok: boolean; reason?: string }>;
+  /** Largest WebGL texture side (webgl only). */
+  maxTextureSize?: number;
+  /** Largest WebGPU buffer and storage binding, in bytes (webgpu only). */
+  maxBufferSize?: number;
+  maxStorageBufferBindingSize?: number;
+  /** WebGPU adapter facts (webgpu only). */
+  webgpu?: { features: string[]; shaderF16: boolean; subgroups: boolean; adapter?: string };
+  /** WebAssembly facts. */
+  wasm: {
+    simd: boolean;
+    /** SharedArrayBuffer usable (Node, or a cross-origin-isolated page): needed by this package's wasm kernels. */
+    sharedMemory: boolean;
+    /** Threads of tfjs's own wasm backend (when it is active), else undefined. */
+    tfjsThreads?: number;
+    /** Threads this package's kernels run on (0 when not loaded). */
+    kernelThreads: number;
+  };
+  /** For every kernel contract: a registered kernel on the active backend ('kernel'), or the reference. */
+  kernels: Record<string, 'kernel' | 'reference'>;
+}
+
+/**
+ * The environment this code runs in.
+ *
+ * @example
+ * ```ts
+ * detectEnvironment(); // 'node' | 'browser' | 'worker'
+ * ```
+ */
+export function detectEnvironment(): CapabilityReport['environment'] {
+  const g = globalThis as { process?: { versions?: { node?: string } }; document?: unknown };
+  if (typeof g.process?.versions?.node === 'string') return 'node';
+  return g.document === undefined ? 'worker' : 'browser';
+}
+
+/**
+ * Whether WebAssembly SIMD (https://github.com/WebAssembly/simd) validates here: a module with one v128
+ * constant, the probe of wasm-feature-detect.
+ *
+ * @example
+ * ```ts
+ * if (!wasmSimdSupported()) console.warn('no wasm SIMD: the wasm kernels cannot load');
+ * ```
+ */
+export function wasmSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(
+      new Uint8Array([
+        0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253,
+        98, 11,
+      ]),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Which kernel contracts have a kernel registered on a backend ('kernel') and which run their reference.
+ *
+ * @example
+ * ```ts
+ * kernelCoverage('webgl'); // { EAFusedAttention: 'kernel', EARope: 'reference', … }
+ * ```
+ */
+export function kernelCoverage(backendName: string): Record<string, 'kernel' | 'reference'> {
+  const out: Record<string, 'kernel' | 'reference'> = {};
+  for (const name of listKernelContracts())
+    out[name] = hasKernelFor({ name }, backendName) ? 'kernel' : 'reference';
+  return out;
+}
+
+/**
+ * Threads of tfjs-wasm's XNNPACK pool when `wasm` is the active backend, else undefined.
+ *
+ * @example
+ * ```ts
+ * tfjsWasmThreads(); // 1 in Node unless enableNodeWasmThreads() ran first
+ * ```
+ */
+export function tfjsWasmThreads(): number | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const b = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+  const n = b.wasm?.tfjs?.getThreadsCount?.();
+  return typeof n === 'number' ? n : undefined;
+}

@@ -1,0 +1,27 @@
+/**
+ * `@efficient-attention/backends`: picks the best tfjs backend ({@link initBackend}), reports what it can do,
+ * and brings fast kernels for core's kernel contracts — a WebAssembly SIMD module of its own for `wasm` and
+ * `cpu` (threads over shared memory), WGSL for `webgpu`, GLSL for `webgl`. Per-backend side-effect entries
+ * (`/wasm`, `/webgpu`, `/webgl`) register kernels on import; this entry registers nothing by itself.
+ *
+ * @packageDocumentation
+ */
+export {
+  type BackendName,
+  type CapabilityReport,
+  detectEnvironment,
+  kernelCoverage,
+  wasmSimdSupported,
+} from './capability-report.js';
+export { type InitBackendOptions, initBackend } from './init-backend.js';
+export { enableNodeWasmThreads, type NodeWasmThreadsOptions } from './node-wasm-threads.js';
+export {
+  type RegisterWasmKernelsOptions,
+  registerWasmKernels,
+  unregisterWasmKernels,
+  WASM_KERNEL_BACKENDS,
+  type WasmKernelBackend,
+  type WasmKernelsRegistration,
+} from './wasm/register-wasm-kernels.js';
+export { registerWebGLKernels, WEBGL_KERNELS } from './webgl/index.js';
+export { registerWebGPUKernels, WEBGPU_KERNELS } from './webgpu/index.js';

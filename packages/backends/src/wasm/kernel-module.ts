@@ -1,0 +1,146 @@
+/**
+ * Loading of the package's WebAssembly SIMD kernel module (`kernels.wasm`, built from `assembly/kernels.ts`
+ * by `pnpm build:wasm` and shipped in the package) over a shared `WebAssembly.Memory`, plus the bump
+ * allocator every kernel call uses.
+ */
+
+/** The functions `kernels.wasm` exports (byte offsets into the shared memory; see assembly/kernels.ts). */
+export interface KernelExports {
+  attentionScratchBytes(dp: number, dvp: number, tiles: number): number;
+  packKeys(k: number, kp: number, planes: number, kvLen: number, dp: number): void;
+  attention(...args: number[]): void;
+  blockSparseAttention(...args: number[]): void;
+  fillTernaryTable(lut: number, format: number): void;
+  prepareTernaryActivations(
+    src: number,
+    dst: number,
+    m: number,
+    k: number,
+    kPad: number,
+    format: number,
+  ): void;
+  ternaryMatMul(...args: number[]): void;
+  rope(...args: number[]): void;
+  causalLinearAttention(...args: number[]): void;
+}
+
+/** Names of the exported functions a worker thread may be asked to run. */
+export const THREADED_FUNCTIONS = ['attention', 'blockSparseAttention', 'causalLinearAttention'] as const;
+export type ThreadedFunction = (typeof THREADED_FUNCTIONS)[number];
+
+/** Pages (64 KiB) of the shared memory's maximum: 1 GiB. */
+const MAXIMUM_PAGES = 16_384;
+const PAGE = 65_536;
+
+/** A loaded kernel module: its compiled form (sent to worker threads), memory and exports. */
+export interface KernelModule {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly exports: KernelExports;
+  /** First byte the allocator may use. */
+  readonly heapBase: number;
+}
+
+/** Where the shipped binary sits, next to this file (in `src/wasm` and in `dist/wasm`). */
+function binaryUrl(): URL {
+  return new URL('./kernels.wasm', import.meta.url);
+}
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === 'string';
+}
+
+/** The bytes of `kernels.wasm`: `fs` in Node, `fetch` in browsers (bundlers resolve the URL as an asset). */
+export async function loadKernelBytes(): Promise<ArrayBuffer | Uint8Array> {
+  const url = binaryUrl();
+  if (isNode() && url.protocol === 'file:') {
+    const fs = await import('node:fs/promises');
+    return fs.readFile(url);
+  }
+  const response = await fetch(url);
+  if (!response.ok) {
+    throw new Error(
+      `@efficient-attention/backends could not fetch its kernel module ${url.href} (HTTP ${response.status}): ` +
+        'serve the kernels.wasm file your bundler emitted next to the script that imports the package.',
+    );
+  }
+  return response.arrayBuffer();
+}
+
+/** Whether this environment can share a `WebAssembly.Memory` between threads (cross-origin isolated in browsers). */
+export function sharedMemorySupported(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  return isNode() || isolated === true;
+}
+
+/**
+ * Compiles and instantiates the kernel module. The memory is shared when the environment allows it (so
+ * worker threads can run the same code on it); the module is compiled with an imported shared memory, so
+ * without `SharedArrayBuffer` (a page that is not cross-origin isolated) it cannot load at all.
+ */
+export async function instantiateKernelModule(): Promise<KernelModule> {
+  if (typeof SharedArrayBuffer === 'undefined') {
+    throw new Error(
+      '@efficient-attention/backends needs SharedArrayBuffer for its wasm kernels: serve the page with ' +
+        '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp".',
+    );
+  }
+  const bytes = await loadKernelBytes();
+  const module = await WebAssembly.compile(bytes as BufferSource);
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: MAXIMUM_PAGES, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const exports = instance.exports as unknown as KernelExports & { heapBase: WebAssembly.Global };
+  return { module, memory, exports, heapBase: alignUp(Number(exports.heapBase.value), 64) };
+}
+
+export function alignUp(x: number, to: number): number {
+  return Math.ceil(x / to) * to;
+}
+
+/**
+ * A bump allocator over the module's memory, reset at the start of every kernel call (kernels run
+ * synchronously, one at a time). Views are re-created after a grow (the buffer object changes).
+ */
+export class KernelArena {
+  private top: number;
+  constructor(
+    private readonly kernels: KernelModule,
+    private readonly base: number,
+  ) {
+    this.top = base;
+  }
+
+  /** Frees everything allocated since the last reset. */
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** Reserves `bytes` (64-byte aligned) and returns the byte offset; grows the memory when needed. */
+  alloc(bytes: number): number {
+    const at = alignUp(this.top, 64);
+    const end = at + alignUp(Math.max(bytes, 1), 64);
+    const have = this.kernels.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      if (have / PAGE + pages > MAXIMUM_PAGES) {
+        throw new RangeError(
+          `@efficient-attention/backends: this call needs ${Math.ceil(end / 2 ** 20)} MiB of kernel memory, ` +
+            `more than the ${MAXIMUM_PAGES / 16} MiB the wasm kernels can address: split the batch or heads.`,
+        );
+      }
+      this.kernels.memory.grow(pages);
+    }
+    this.top = end;
+    return at;
+  }
+
+  f32(offset: number, length: number): Float32Array {
+    return new Float32Array(this.kernels.memory.buffer, offset, length);
+  }
+
+  i32(offset: number, length: number): Int32Array {
+    return new Int32Array(this.kernels.memory.buffer, offset, length);
+  }
+}
