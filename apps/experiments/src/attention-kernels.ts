@@ -1,6 +1,5 @@
 import { memoryEfficientAttention, scaledDotProductAttention } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Preset } from './presets.js';
 import { maxAbsDiff, median } from './statistics.js';
 
 /** One measured row of the attention-kernels experiment. */
@@ -30,8 +29,17 @@ const PLAIN_OPS_MAX_N = 2048;
  * Inference time of core's dense and memory-efficient attention against plain tfjs ops, B=1, causal off,
  * and their agreement with dense. `onProgress` is called after every measurement.
  */
+/** Sizes of the attention-kernels experiment. */
+export interface AttentionKernelSettings {
+  lengths: number[];
+  heads: number;
+  headDim: number;
+  repeats: number;
+  seed: number;
+}
+
 export async function runAttentionKernels(
-  preset: Preset,
+  preset: AttentionKernelSettings,
   onProgress: (label: string) => void,
 ): Promise<KernelRow[]> {
   const rows: KernelRow[] = [];
@@ -98,6 +106,6 @@ export async function runAttentionKernels(
 }
 
 /** Number of progress steps `runAttentionKernels` reports for a preset. */
-export function attentionKernelSteps(preset: Preset): number {
+export function attentionKernelSteps(preset: AttentionKernelSettings): number {
   return preset.lengths.length * Object.keys(IMPLEMENTATIONS).length;
 }

@@ -1,109 +1,126 @@
 /**
  * `pnpm experiments [--preset quick|full] [--only name,…] [--backend wasm|cpu] [--out dir]`
  *
- * Runs the experiments of the preset with a live progress bar, prints a comparison table, and writes
- * `results/<preset>/<experiment>.json` (every number with its config, seed, backend, machine and versions)
- * plus a markdown table beside it.
+ * Runs the preset's experiments — every training and every timed configuration in a fresh process — with
+ * a live progress display, prints the comparison tables, and writes `results/<preset>/`: per experiment a
+ * JSON file (every number with its config, seed, backend, machine, versions and git commit), a markdown
+ * table and SVG plots; `index.json`, `summary.md`, and the exported models under `models/`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { cac } from 'cac';
-import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import { attentionKernelSteps, type KernelRow, runAttentionKernels } from './attention-kernels.js';
-import { getPreset } from './presets.js';
-
-const EXPERIMENTS = ['attention-kernels'] as const;
+import { type CliOptions, EXPERIMENT_NAMES, parseCliOptions } from './cli-options.js';
+import type { ExperimentReport, ExportedModel, HeadlineRow } from './experiment.js';
+import { EXPERIMENTS } from './experiments/index.js';
+import { markdownTable } from './markdown-table.js';
+import { validatePreset } from './presets.js';
+import { ProgressDisplay } from './progress-display.js';
+import { type IndexEntry, writeExperiment, writeIndexes } from './results-writer.js';
+import { collectRunMetadata } from './run-metadata.js';
 
 const cli = cac('experiments');
 cli
   .option('--preset <name>', 'quick (≤ 5 min on 2 cores) or full', { default: 'quick' })
-  .option('--only <names>', `comma-separated subset of: ${EXPERIMENTS.join(', ')}`)
+  .option('--only <names>', `comma-separated subset of: ${EXPERIMENT_NAMES.join(', ')}`)
   .option('--backend <name>', 'tfjs backend: wasm or cpu', { default: 'wasm' })
-  .option('--out <dir>', 'results folder', { default: 'results' })
+  .option('--out <dir>', 'results folder (files go to <dir>/<preset>/)', { default: 'results' })
   .help();
-const { options } = cli.parse();
-if (options.help) process.exit(0);
+const parsed = cli.parse();
+if (parsed.options.help) process.exit(0);
 
-let preset: ReturnType<typeof getPreset>;
+let options: CliOptions;
 try {
-  preset = getPreset(String(options.preset));
+  options = parseCliOptions(parsed.options);
+  validatePreset(options.preset);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);
 }
-const only = options.only ? String(options.only).split(',') : [...EXPERIMENTS];
-for (const name of only) {
-  if (!(EXPERIMENTS as readonly string[]).includes(name)) {
-    console.error(
-      `experiments: --only must name experiments among ${EXPERIMENTS.join(', ')}; received "${name}".`,
-    );
-    process.exit(2);
-  }
-}
-if (!['wasm', 'cpu'].includes(String(options.backend))) {
-  console.error(`experiments: --backend must be wasm or cpu; received "${options.backend}".`);
-  process.exit(2);
-}
-await tf.setBackend(String(options.backend));
+const { preset, only, backend } = options;
+await tf.setBackend(backend);
 await tf.ready();
 
-const outDir = resolve(process.env.INIT_CWD ?? process.cwd(), String(options.out), preset.name);
-mkdirSync(outDir, { recursive: true });
-const meta = {
-  preset,
-  backend: tf.getBackend(),
-  machine: { cpu: cpus()[0]?.model, logicalCores: cpus().length, node: process.version },
-  versions: { tfjs: tf.version_core },
-  date: new Date().toISOString(),
-};
+const outDir = resolve(process.env.INIT_CWD ?? process.cwd(), options.out, preset.name);
+const meta = collectRunMetadata();
+const started = performance.now();
+console.log(
+  `experiments: preset ${preset.name}, backend ${backend}, ${only.join(', ')} → ${outDir}\n` +
+    `machine: ${meta.machine.cpu}, ${meta.machine.logicalCores} cores, load ${meta.machine.loadAverage.join(' / ')}`,
+);
 
-const fmt = (x: number | null, digits = 1) =>
-  x === null ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(digits);
-
-if (only.includes('attention-kernels')) {
-  console.log(
-    `attention-kernels: dense vs memory-efficient vs plain tfjs ops, H=${preset.heads}, d=${preset.headDim}, backend ${meta.backend}`,
-  );
-  const bar = new SingleBar({
-    format: '  {bar} {value}/{total} {label} | ETA {eta_formatted}',
-    hideCursor: true,
-    noTTYOutput: true,
-    notTTYSchedule: 5000,
-  });
-  bar.start(attentionKernelSteps(preset), 0, { label: '' });
-  const rows = await runAttentionKernels(preset, (label) => bar.increment({ label }));
-  bar.stop();
-  const table = new Table({
-    head: ['implementation', 'N', 'median ms', 'GFLOP/s', 'speed-up vs plain', 'max |Δ| vs dense', 'note'],
-    style: { head: [] },
-  });
-  const md = [
-    '| implementation | N | median ms | GFLOP/s | speed-up vs plain tfjs ops | max abs diff vs dense |',
-    '|---|---|---|---|---|---|',
-  ];
-  for (const r of rows) {
-    const plain = rows.find((x) => x.n === r.n && x.implementation === 'plain tfjs ops')?.medianMs ?? null;
-    const speedup = plain !== null && r.medianMs !== null ? `${(plain / r.medianMs).toFixed(1)}×` : '—';
-    const diff = r.maxAbsDiffVsDense === null ? '—' : r.maxAbsDiffVsDense.toExponential(1);
-    table.push([r.implementation, r.n, fmt(r.medianMs), fmt(r.gflops, 2), speedup, diff, r.error ?? '']);
-    md.push(
-      `| ${r.implementation} | ${r.n} | ${fmt(r.medianMs)} | ${fmt(r.gflops, 2)} | ${speedup} | ${diff} |`,
+const progress = new ProgressDisplay(only.reduce((s, name) => s + EXPERIMENTS[name].runCount(preset), 0));
+const reports: ExperimentReport[] = [];
+const entries: IndexEntry[] = [];
+const models: ExportedModel[] = [];
+const headline: (HeadlineRow & { experiment: string })[] = [];
+for (const name of only) {
+  const experimentStarted = performance.now();
+  try {
+    const report = await EXPERIMENTS[name].run({ preset, backend, outDir, progress });
+    const seconds = (performance.now() - experimentStarted) / 1000;
+    entries.push(
+      await writeExperiment(
+        outDir,
+        report,
+        { preset: preset.name, backend, seed: preset.seed, meta },
+        seconds,
+      ),
     );
+    reports.push(report);
+    models.push(...report.models);
+    headline.push(...report.headline.map((h) => ({ experiment: name, ...h })));
+    progress.log(
+      `${name}: done in ${seconds.toFixed(0)} s, wrote ${name}.json, ${name}.md, ${report.plots.length} plots`,
+    );
+  } catch (error) {
+    // Runs fail inside experiments without throwing; this is a bug in the experiment itself. Report it and go on.
+    const reason = (error as Error).stack ?? String(error);
+    progress.log(`${name}: the experiment itself failed: ${reason}`);
+    headline.push({
+      experiment: name,
+      variant: '—',
+      metric: '—',
+      value: '—',
+      status: `failed: ${(error as Error).message}`,
+    });
   }
-  console.log(table.toString());
-  const file = join(outDir, 'attention-kernels.json');
-  writeFileSync(
-    file,
-    `${JSON.stringify({ experiment: 'attention-kernels', ...meta, rows } satisfies Record<string, unknown> & { rows: KernelRow[] }, null, 2)}\n`,
-  );
-  writeFileSync(
-    join(outDir, 'attention-kernels.md'),
-    `${md.join('\n')}\n\nMachine: ${meta.machine.cpu}, ${meta.machine.logicalCores} cores, backend ${meta.backend}, ${meta.date}.\n`,
-  );
-  console.log(`wrote ${file} and attention-kernels.md`);
 }
+progress.stop();
+writeIndexes(outDir, preset.name, entries, models, EXPERIMENT_NAMES);
+
+for (const report of reports) {
+  const table = new Table({ head: report.table.head, style: { head: [] }, wordWrap: true });
+  table.push(...report.table.rows);
+  console.log(`\n${report.experiment}: ${report.description}\n${table.toString()}`);
+  for (const note of report.notes) console.log(`  · ${note}`);
+}
+const totalSeconds = (performance.now() - started) / 1000;
+const summary = new Table({
+  head: ['experiment', 'variant', 'metric', 'value', 'status'],
+  style: { head: [] },
+});
+summary.push(...headline.map((h) => [h.experiment, h.variant, h.metric, h.value, h.status]));
+console.log(
+  `\nComparison (preset ${preset.name}, ${totalSeconds.toFixed(0)} s wall clock):\n${summary.toString()}`,
+);
+writeFileSync(
+  join(outDir, 'summary.md'),
+  [
+    `# Experiments: ${preset.name} preset`,
+    '',
+    markdownTable(
+      ['experiment', 'variant', 'metric', 'value', 'status'],
+      headline.map((h) => [h.experiment, h.variant, h.metric, h.value, h.status]),
+    ),
+    '',
+    `Ran ${only.join(', ')} in ${totalSeconds.toFixed(0)} s wall clock on ${meta.machine.cpu} (${meta.machine.logicalCores} cores, load ${meta.machine.loadAverage.join(' / ')} at start), backend ${backend}, ${meta.date}. Details per experiment in its .md and .json.`,
+    '',
+  ].join('\n'),
+);
+console.log(
+  `\nwrote ${outDir}/ (index.json, summary.md, ${entries.length} experiments) in ${totalSeconds.toFixed(0)} s`,
+);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getPreset, PRESETS } from './presets.js';
-import { maxAbsDiff, median } from './statistics.js';
+import { maxAbsDiff, mean, median, standardDeviation } from './statistics.js';
 
 describe('metrics', () => {
   it('median handles odd, even and unsorted input', () => {
@@ -12,12 +11,10 @@ describe('metrics', () => {
     expect(maxAbsDiff([1, 2, 3], [1, 2.5, 2])).toBe(1);
     expect(() => maxAbsDiff([1], [1, 2])).toThrow(/length mismatch/);
   });
-});
-
-describe('presets', () => {
-  it('quick is a subset of full and validates names', () => {
-    expect(PRESETS.quick.lengths.every((n) => PRESETS.full.lengths.includes(n))).toBe(true);
-    expect(getPreset('quick').name).toBe('quick');
-    expect(() => getPreset('fast')).toThrow(/`--preset` must be one of quick, full, received "fast"/);
+  it('mean and sample standard deviation', () => {
+    expect(mean([1, 2, 6])).toBe(3);
+    expect(standardDeviation([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo(2.138089935, 8);
+    expect(standardDeviation([5])).toBe(0);
+    expect(() => mean([])).toThrow(/empty/);
   });
 });

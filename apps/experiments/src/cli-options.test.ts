@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { EXPERIMENT_NAMES, parseCliOptions } from './cli-options.js';
+
+describe('parseCliOptions', () => {
+  it('defaults to the quick preset, every experiment, wasm and results/', () => {
+    const o = parseCliOptions({});
+    expect(o.preset.name).toBe('quick');
+    expect(o.only).toEqual([...EXPERIMENT_NAMES]);
+    expect(o.backend).toBe('wasm');
+    expect(o.out).toBe('results');
+  });
+
+  it('reads --only as a comma list (or repeated), in run order, without repeats', () => {
+    expect(parseCliOptions({ only: 'listops,mqar,mqar' }).only).toEqual(['mqar', 'listops']);
+    expect(parseCliOptions({ only: ['char-lm-bitnet', 'mqar'] }).only).toEqual(['mqar', 'char-lm-bitnet']);
+  });
+
+  it('fails with a sentence for unknown experiments, backends, presets and options', () => {
+    expect(() => parseCliOptions({ only: 'mqar,lra' })).toThrow(
+      /experiments: `--only` must be experiment names among attention-kernels, .*char-lm-bitnet, received "lra"\./,
+    );
+    expect(() => parseCliOptions({ only: '' })).toThrow(/`--only` must be a comma-separated list/);
+    expect(() => parseCliOptions({ backend: 'webgpu' })).toThrow(
+      'experiments: `--backend` must be wasm or cpu, received "webgpu".',
+    );
+    expect(() => parseCliOptions({ preset: 'medium' })).toThrow(
+      'experiments: `--preset` must be one of quick, full, received "medium".',
+    );
+    expect(() => parseCliOptions({ seeds: 3 })).toThrow(/`--seeds` must be not given: it is not an option/);
+    expect(() => parseCliOptions({ out: '' })).toThrow(/`--out` must be a folder path/);
+  });
+});

@@ -1,0 +1,79 @@
+import { InvalidArgumentError } from '@efficient-attention/core';
+import { getPreset, type Preset } from './presets.js';
+
+/** Every experiment the CLI runs, in run order (cheap, robust ones first). */
+export const EXPERIMENT_NAMES = [
+  'attention-kernels',
+  'inference-scaling',
+  'mqar',
+  'length-extrapolation',
+  'listops',
+  'char-lm-bitnet',
+] as const;
+export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
+
+export const BACKENDS = ['wasm', 'cpu'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/** The CLI's options after validation. */
+export interface CliOptions {
+  preset: Preset;
+  only: ExperimentName[];
+  backend: Backend;
+  /** Results root; files go to `<out>/<preset>/`. */
+  out: string;
+}
+
+const FN = 'experiments';
+
+/**
+ * Validates the raw options cac parsed. Every mistake throws an `InvalidArgumentError` whose message is
+ * one sentence naming the option, what it accepts and what it received.
+ */
+export function parseCliOptions(raw: Record<string, unknown>): CliOptions {
+  const known = ['preset', 'only', 'backend', 'out', 'help', 'h', '--'];
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key)) {
+      throw new InvalidArgumentError(FN, `--${key}`, 'not given: it is not an option (see --help)', raw[key]);
+    }
+  }
+  const preset = getPreset(String(raw.preset ?? 'quick'));
+  const only = raw.only === undefined ? [...EXPERIMENT_NAMES] : parseOnly(raw.only);
+  const backend = String(raw.backend ?? 'wasm');
+  if (!(BACKENDS as readonly string[]).includes(backend)) {
+    throw new InvalidArgumentError(FN, '--backend', BACKENDS.join(' or '), backend);
+  }
+  const out = raw.out === undefined ? 'results' : raw.out;
+  if (typeof out !== 'string' || out.trim() === '') {
+    throw new InvalidArgumentError(FN, '--out', 'a folder path', out);
+  }
+  return { preset, only, backend: backend as Backend, out };
+}
+
+function parseOnly(value: unknown): ExperimentName[] {
+  // cac gives an array when the option is repeated, a number-like value when a name looks numeric.
+  const names = (Array.isArray(value) ? value : [value])
+    .flatMap((v) => String(v).split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  if (names.length === 0) {
+    throw new InvalidArgumentError(
+      FN,
+      '--only',
+      `a comma-separated list of ${EXPERIMENT_NAMES.join(', ')}`,
+      value,
+    );
+  }
+  for (const name of names) {
+    if (!(EXPERIMENT_NAMES as readonly string[]).includes(name)) {
+      throw new InvalidArgumentError(
+        FN,
+        '--only',
+        `experiment names among ${EXPERIMENT_NAMES.join(', ')}`,
+        name,
+      );
+    }
+  }
+  // Keep run order, drop repeats.
+  return EXPERIMENT_NAMES.filter((n) => names.includes(n));
+}

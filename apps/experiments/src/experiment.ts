@@ -1,0 +1,63 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { Backend, ExperimentName } from './cli-options.js';
+import type { Preset } from './presets.js';
+import type { ProgressDisplay } from './progress-display.js';
+
+/** What an experiment gets to run with. */
+export interface ExperimentContext {
+  preset: Preset;
+  backend: Backend;
+  /** `results/<preset>/`. */
+  outDir: string;
+  progress: ProgressDisplay;
+}
+
+/** A model saved for the playground, listed in `models/index.json`. */
+export interface ExportedModel {
+  /** `dense`, `sparse`, `adaptive`, `linear`, `low-rank`, `bitnet`… (folder name under `models/`). */
+  family: string;
+  experiment: ExperimentName;
+  variant: string;
+  mechanism: string;
+  task: 'causal-lm' | 'classifier';
+  /** Folder of `model.json` + `weights.bin`, relative to `results/<preset>/`. */
+  path: string;
+  files: string[];
+  /** How to turn input into token ids (and back). */
+  tokenizer: Record<string, unknown>;
+  /** A held-out input the playground can feed as is. */
+  exampleTokens: number[];
+  metrics: Record<string, number | null>;
+}
+
+/** One row of the cross-experiment summary printed at the end. */
+export interface HeadlineRow {
+  variant: string;
+  metric: string;
+  value: string;
+  status: string;
+}
+
+/** Everything an experiment produced; the CLI writes it to JSON, markdown and SVG. */
+export interface ExperimentReport {
+  experiment: ExperimentName;
+  description: string;
+  /** The preset section the experiment ran with. */
+  config: unknown;
+  /** Every run with its config, seed and outcome (raw numbers). */
+  runs: unknown[];
+  table: { head: string[]; rows: string[][] };
+  /** How to read the table; what separates and what does not. */
+  notes: string[];
+  plots: { file: string; spec: TopLevelSpec }[];
+  models: ExportedModel[];
+  headline: HeadlineRow[];
+}
+
+export interface Experiment {
+  name: ExperimentName;
+  description: string;
+  /** Number of runs (progress bars) the preset makes this experiment do. */
+  runCount(preset: Preset): number;
+  run(context: ExperimentContext): Promise<ExperimentReport>;
+}

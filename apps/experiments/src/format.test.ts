@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatNumber, formatPercent, formatSpread } from './format.js';
+
+describe('format', () => {
+  it('formats numbers, shares, bytes and spreads', () => {
+    expect(formatNumber(null)).toBe('—');
+    expect(formatNumber(4.56789)).toBe('4.57');
+    expect(formatNumber(1234.6)).toBe('1,235');
+    expect(formatPercent(0.87312)).toBe('87.3%');
+    expect(formatBytes(2048)).toBe('2 KB');
+    expect(formatBytes(3 * 1024 * 1024)).toBe('3 MB');
+    expect(formatSpread([0.5], formatPercent)).toBe('50.0%');
+    expect(formatSpread([0.4, 0.6], formatPercent)).toBe('50.0% ± 14.1%');
+  });
+});

@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ExperimentReport } from './experiment.js';
+import { lineChartSpec } from './plots.js';
+import { reproduceCommand, writeExperiment, writeIndexes } from './results-writer.js';
+import { collectRunMetadata } from './run-metadata.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'experiments-results-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const report: ExperimentReport = {
+  experiment: 'mqar',
+  description: 'test report',
+  config: { steps: 3 },
+  runs: [{ runId: 'mqar.dense.seed-1', outcome: { status: 'ok', metrics: { accuracy: 0.75 } } }],
+  table: {
+    head: ['variant', 'accuracy'],
+    rows: [
+      ['dense', '75.0%'],
+      ['sliding window', 'failed: loss is NaN at step 3'],
+    ],
+  },
+  notes: ['a note'],
+  plots: [
+    {
+      file: 'mqar-loss.svg',
+      spec: lineChartSpec([{ series: 'dense', x: 1, y: 2 }], { title: 't', xTitle: 'x', yTitle: 'y' }),
+    },
+  ],
+  models: [],
+  headline: [],
+};
+
+describe('results writer', () => {
+  it('writes JSON with config, seed, backend, machine, versions and git; markdown; SVG', async () => {
+    const meta = collectRunMetadata();
+    const entry = await writeExperiment(
+      dir,
+      report,
+      { preset: 'quick', backend: 'wasm', seed: 42, meta },
+      12.5,
+    );
+    expect(entry).toMatchObject({ json: 'mqar.json', markdown: 'mqar.md', plots: ['mqar-loss.svg'] });
+    const json = JSON.parse(readFileSync(join(dir, 'mqar.json'), 'utf8'));
+    expect(json).toMatchObject({
+      experiment: 'mqar',
+      preset: 'quick',
+      backend: 'wasm',
+      seed: 42,
+      config: { steps: 3 },
+    });
+    expect(json.machine.logicalCores).toBeGreaterThan(0);
+    expect(json.machine.loadAverage).toHaveLength(3);
+    expect(json.versions.tfjs).toBe('4.22.0');
+    expect(json.versions.packages['@efficient-attention/core']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(json.git.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(json.runs[0].outcome.metrics.accuracy).toBe(0.75);
+    const md = readFileSync(join(dir, 'mqar.md'), 'utf8');
+    expect(md).toContain('| sliding window | failed: loss is NaN at step 3 |');
+    expect(md).toContain('pnpm experiments --preset quick --only mqar');
+    expect(readFileSync(join(dir, 'mqar-loss.svg'), 'utf8').startsWith('<svg')).toBe(true);
+  });
+
+  it('merges index entries across --only runs and keeps the experiment order', () => {
+    const entry = (experiment: string, wallSeconds: number) => ({
+      experiment,
+      description: '',
+      json: `${experiment}.json`,
+      markdown: `${experiment}.md`,
+      plots: [],
+      command: reproduceCommand('quick', experiment, 'cpu'),
+      wallSeconds,
+      date: '',
+    });
+    const order = ['a', 'b', 'c'];
+    writeIndexes(dir, 'quick', [entry('c', 1), entry('a', 1)], [], order);
+    writeIndexes(dir, 'quick', [entry('b', 2), entry('a', 3)], [], order);
+    const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+    expect(index.experiments.map((e: { experiment: string }) => e.experiment)).toEqual(['a', 'b', 'c']);
+    expect(index.experiments[0].wallSeconds).toBe(3);
+    expect(index.experiments[1].command).toBe('pnpm experiments --preset quick --only b --backend cpu');
+  });
+
+  it('lists exported models by family in models/index.json, replacing a family on a new run', () => {
+    const model = (family: string, variant: string) => ({
+      family,
+      experiment: 'mqar' as const,
+      variant,
+      mechanism: 'dense',
+      task: 'causal-lm' as const,
+      path: `models/${family}`,
+      files: ['model.json', 'weights.bin'],
+      tokenizer: { kind: 'mqar' },
+      exampleTokens: [1, 2, 3],
+      metrics: { accuracy: 1 },
+    });
+    writeIndexes(dir, 'quick', [], [model('sparse', 'old'), model('dense', 'dense')], []);
+    writeIndexes(dir, 'quick', [], [model('sparse', 'new')], []);
+    const index = JSON.parse(readFileSync(join(dir, 'models', 'index.json'), 'utf8'));
+    expect(index.models.map((m: { family: string; variant: string }) => `${m.family}:${m.variant}`)).toEqual([
+      'dense:dense',
+      'sparse:new',
+    ]);
+  });
+});

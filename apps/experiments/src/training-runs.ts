@@ -1,0 +1,133 @@
+import { hashSeed } from '@efficient-attention/core';
+import type { ModelConfig } from '@efficient-attention/transformer';
+import type { ExperimentName } from './cli-options.js';
+import type { ExperimentContext } from './experiment.js';
+import { formatSpread } from './format.js';
+import { runInFreshProcess } from './fresh-process.js';
+import type { RunOutcome, TaskSpec, TrainJob, TrainOutput } from './jobs.js';
+import type { TrainingSettings } from './presets.js';
+import { runId } from './run-label.js';
+
+/** One training run to make: a variant of an experiment at one seed. */
+export interface TrainingRunSpec {
+  variant: string;
+  family: string;
+  seed: number;
+  model: ModelConfig;
+  /** Save the trained model under `models/<exportFamily>/`. */
+  exportFamily?: string;
+}
+
+/** A finished (or failed) training run with everything needed to reproduce it. */
+export interface TrainingRunResult {
+  runId: string;
+  variant: string;
+  family: string;
+  seed: number;
+  job: TrainJob;
+  outcome: RunOutcome<TrainOutput>;
+}
+
+/**
+ * Runs the specs one after another, each in a fresh process with its own progress bar. A failed run
+ * (error, NaN loss, out of memory, timeout) is returned as failed; the others still run.
+ */
+export async function runTrainingJobs(
+  context: ExperimentContext,
+  experiment: ExperimentName,
+  task: TaskSpec,
+  training: TrainingSettings,
+  specs: readonly TrainingRunSpec[],
+): Promise<TrainingRunResult[]> {
+  const results: TrainingRunResult[] = [];
+  const { seeds: _seeds, ...settings } = training;
+  for (const spec of specs) {
+    const id = runId(experiment, spec.variant, spec.seed);
+    const job: TrainJob = {
+      kind: 'train',
+      experiment,
+      runId: id,
+      backend: context.backend,
+      task,
+      model: { ...spec.model, seed: spec.seed },
+      training: { ...settings, seed: spec.seed },
+      evalSeed: hashSeed(context.preset.seed, 7),
+      ...(spec.exportFamily === undefined
+        ? {}
+        : { exportDir: `${context.outDir}/models/${spec.exportFamily}` }),
+    };
+    const bar = context.progress.start(`${experiment} · ${spec.variant} · seed ${spec.seed}`, training.steps);
+    const outcome = await runInFreshProcess<TrainOutput>(job, {
+      timeoutSeconds: context.preset.runTimeoutSeconds,
+      onProgress: (step, _total, loss) => bar.update(step, loss),
+    });
+    bar.finish(outcome.status === 'ok' ? 'ok' : `failed: ${outcome.reason}`);
+    results.push({ runId: id, variant: spec.variant, family: spec.family, seed: spec.seed, job, outcome });
+  }
+  return results;
+}
+
+/** The runs of one variant, in seed order. */
+export function byVariant(results: readonly TrainingRunResult[], variant: string): TrainingRunResult[] {
+  return results.filter((r) => r.variant === variant);
+}
+
+/** Successful outputs of a variant's runs. */
+export function okOutputs(runs: readonly TrainingRunResult[]): TrainOutput[] {
+  return runs.flatMap((r) => (r.outcome.status === 'ok' ? [r.outcome] : []));
+}
+
+/** A metric of a variant over its successful seeds (mean ± sd), '—' when none has it. */
+export function metricCell(
+  runs: readonly TrainingRunResult[],
+  pick: (o: TrainOutput) => number | null | undefined,
+  format: (x: number) => string,
+): string {
+  const values = okOutputs(runs)
+    .map(pick)
+    .filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return formatSpread(values, format);
+}
+
+/** 'ok', 'ok (2/3 seeds)' or 'failed: <reason>' for a variant's runs. */
+export function statusCell(runs: readonly TrainingRunResult[]): string {
+  const failed = runs.filter((r) => r.outcome.status === 'failed');
+  if (failed.length === 0) return 'ok';
+  const first = failed[0]!.outcome as { reason: string };
+  if (failed.length === runs.length) return `failed: ${first.reason}`;
+  return `ok (${runs.length - failed.length}/${runs.length} seeds; failed: ${first.reason})`;
+}
+
+/** Mean of a metric over a variant's successful runs, or null. */
+export function metricMean(
+  runs: readonly TrainingRunResult[],
+  pick: (o: TrainOutput) => number | null | undefined,
+): number | null {
+  const values = okOutputs(runs)
+    .map(pick)
+    .filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Loss-curve points of each variant's first successful run (for the loss plot). */
+export function lossCurvePoints(
+  results: readonly TrainingRunResult[],
+): { series: string; x: number; y: number }[] {
+  const seen = new Set<string>();
+  const points: { series: string; x: number; y: number }[] = [];
+  for (const r of results) {
+    if (r.outcome.status !== 'ok' || seen.has(r.variant)) continue;
+    seen.add(r.variant);
+    for (const p of r.outcome.lossCurve) points.push({ series: r.variant, x: p.step, y: p.loss });
+  }
+  return points;
+}
+
+/** Learned spans per layer from `inspect()` (adaptive span), e.g. 'L1 12/30 · L2 40/5'; '' when none. */
+export function learnedSpans(inspect: unknown): string {
+  const layers = (inspect as { layers?: { spans?: number[] }[] } | undefined)?.layers ?? [];
+  const parts = layers.flatMap((l, i) =>
+    Array.isArray(l.spans) ? [`L${i + 1} ${l.spans.map((s) => Math.round(s)).join('/')}`] : [],
+  );
+  return parts.join(' · ');
+}
