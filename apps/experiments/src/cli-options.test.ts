@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { EXPERIMENT_NAMES, parseCliOptions } from './cli-options.js';
 
@@ -8,6 +9,16 @@ describe('parseCliOptions', () => {
     expect(o.only).toEqual([...EXPERIMENT_NAMES]);
     expect(o.backend).toBe('wasm');
     expect(o.out).toBe('results');
+    expect(o.jobs).toBe(availableParallelism());
+  });
+
+  it('reads --jobs as a positive integer', () => {
+    expect(parseCliOptions({ jobs: '1' }).jobs).toBe(1);
+    expect(parseCliOptions({ jobs: 3 }).jobs).toBe(3);
+    expect(() => parseCliOptions({ jobs: 0 })).toThrow(
+      'experiments: `--jobs` must be an integer from 1 to 64, received 0.',
+    );
+    expect(() => parseCliOptions({ jobs: '1.5' })).toThrow(/`--jobs` must be an integer from 1 to 64/);
   });
 
   it('reads --only as a comma list (or repeated), in run order, without repeats', () => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@efficient-attention/core';
 import { getPreset, type Preset } from './presets.js';
 
@@ -22,6 +23,11 @@ export interface CliOptions {
   backend: Backend;
   /** Results root; files go to `<out>/<preset>/`. */
   out: string;
+  /**
+   * Training runs in flight at once, each in its own single-threaded process (default: the machine's
+   * available parallelism). Timed and memory-measured runs always run one at a time.
+   */
+  jobs: number;
 }
 
 const FN = 'experiments';
@@ -31,7 +37,7 @@ const FN = 'experiments';
  * one sentence naming the option, what it accepts and what it received.
  */
 export function parseCliOptions(raw: Record<string, unknown>): CliOptions {
-  const known = ['preset', 'only', 'backend', 'out', 'help', 'h', '--'];
+  const known = ['preset', 'only', 'backend', 'out', 'jobs', 'help', 'h', '--'];
   for (const key of Object.keys(raw)) {
     if (!known.includes(key)) {
       throw new InvalidArgumentError(FN, `--${key}`, 'not given: it is not an option (see --help)', raw[key]);
@@ -47,7 +53,11 @@ export function parseCliOptions(raw: Record<string, unknown>): CliOptions {
   if (typeof out !== 'string' || out.trim() === '') {
     throw new InvalidArgumentError(FN, '--out', 'a folder path', out);
   }
-  return { preset, only, backend: backend as Backend, out };
+  const jobs = raw.jobs === undefined ? availableParallelism() : Number(raw.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
+    throw new InvalidArgumentError(FN, '--jobs', 'an integer from 1 to 64', raw.jobs);
+  }
+  return { preset, only, backend: backend as Backend, out, jobs };
 }
 
 function parseOnly(value: unknown): ExperimentName[] {

@@ -28,6 +28,7 @@ cli
   .option('--only <names>', `comma-separated subset of: ${EXPERIMENT_NAMES.join(', ')}`)
   .option('--backend <name>', 'tfjs backend: wasm or cpu', { default: 'wasm' })
   .option('--out <dir>', 'results folder (files go to <dir>/<preset>/)', { default: 'results' })
+  .option('--jobs <n>', 'training runs in parallel, one process each (default: available cores)')
   .help();
 const parsed = cli.parse();
 if (parsed.options.help) process.exit(0);
@@ -40,7 +41,7 @@ try {
   console.error((error as Error).message);
   process.exit(2);
 }
-const { preset, only, backend } = options;
+const { preset, only, backend, jobs } = options;
 await tf.setBackend(backend);
 await tf.ready();
 
@@ -49,7 +50,8 @@ const meta = collectRunMetadata();
 const started = performance.now();
 console.log(
   `experiments: preset ${preset.name}, backend ${backend}, ${only.join(', ')} → ${outDir}\n` +
-    `machine: ${meta.machine.cpu}, ${meta.machine.logicalCores} cores, load ${meta.machine.loadAverage.join(' / ')}`,
+    `machine: ${meta.machine.cpu}, ${meta.machine.logicalCores} cores, load ${meta.machine.loadAverage.join(' / ')}; ` +
+    `${jobs} training run${jobs === 1 ? '' : 's'} at a time`,
 );
 
 const progress = new ProgressDisplay(only.reduce((s, name) => s + EXPERIMENTS[name].runCount(preset), 0));
@@ -60,7 +62,7 @@ const headline: (HeadlineRow & { experiment: string })[] = [];
 for (const name of only) {
   const experimentStarted = performance.now();
   try {
-    const report = await EXPERIMENTS[name].run({ preset, backend, outDir, progress });
+    const report = await EXPERIMENTS[name].run({ preset, backend, outDir, progress, jobs });
     const seconds = (performance.now() - experimentStarted) / 1000;
     entries.push(
       await writeExperiment(

@@ -10,6 +10,8 @@ export interface ExperimentContext {
   /** `results/<preset>/`. */
   outDir: string;
   progress: ProgressDisplay;
+  /** Training runs in flight at once (`--jobs`); timed runs ignore it and run one at a time. */
+  jobs: number;
 }
 
 /** A model saved for the playground, listed in `models/index.json`. */

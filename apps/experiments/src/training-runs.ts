@@ -29,7 +29,7 @@ export interface TrainingRunResult {
 }
 
 /**
- * Runs the specs one after another, each in a fresh process with its own progress bar. A failed run
+ * Runs the specs, `context.jobs` at a time, each in a fresh process with its own progress bar. A failed run
  * (error, NaN loss, out of memory, timeout) is returned as failed; the others still run.
  */
 export async function runTrainingJobs(
@@ -39,9 +39,8 @@ export async function runTrainingJobs(
   training: TrainingSettings,
   specs: readonly TrainingRunSpec[],
 ): Promise<TrainingRunResult[]> {
-  const results: TrainingRunResult[] = [];
   const { seeds: _seeds, ...settings } = training;
-  for (const spec of specs) {
+  const runOne = async (spec: TrainingRunSpec): Promise<TrainingRunResult> => {
     const id = runId(experiment, spec.variant, spec.seed);
     const job: TrainJob = {
       kind: 'train',
@@ -62,8 +61,19 @@ export async function runTrainingJobs(
       onProgress: (step, _total, loss) => bar.update(step, loss),
     });
     bar.finish(outcome.status === 'ok' ? 'ok' : `failed: ${outcome.reason}`);
-    results.push({ runId: id, variant: spec.variant, family: spec.family, seed: spec.seed, job, outcome });
-  }
+    return { runId: id, variant: spec.variant, family: spec.family, seed: spec.seed, job, outcome };
+  };
+  // A small pool: each run is its own single-threaded process, so `jobs` runs use `jobs` cores. Results keep
+  // spec order, and every run is seeded on its own, so the numbers do not depend on `jobs` (steps/s does).
+  const results: TrainingRunResult[] = new Array(specs.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < specs.length) {
+      const index = next++;
+      results[index] = await runOne(specs[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(context.jobs, specs.length)) }, lane));
   return results;
 }
 
