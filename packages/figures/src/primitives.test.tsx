@@ -69,6 +69,27 @@ describe('LineChart and Histogram', () => {
     await waitFor(() => expect(histogram.container.querySelectorAll('rect').length).toBeGreaterThan(0));
     expect(screen.getByRole('img', { name: 'Values: histogram of 4 values' })).toBeTruthy();
   });
+
+  it('leaves no aria-label on role-less SVG groups (axe aria-prohibited-attr)', async () => {
+    const { container } = render(
+      <LineChart
+        label="Two series"
+        xLabel="N"
+        yLabel="ms"
+        series={[
+          { name: 'a', x: [1, 2], y: [1, 2] },
+          { name: 'b', x: [1, 2], y: [2, 3] },
+        ]}
+        guides={[{ name: 'O(N)', x: [1, 2], y: [1, 2] }]}
+      />,
+    );
+    const histogram = render(<Histogram values={[0, 1, 2]} label="Values" xLabel="v" bins={2} />);
+    await waitFor(() => expect(container.querySelectorAll('svg path').length).toBeGreaterThan(0));
+    await waitFor(() => expect(histogram.container.querySelectorAll('rect').length).toBeGreaterThan(0));
+    expect(container.querySelectorAll('g').length).toBeGreaterThan(0);
+    expect(document.querySelectorAll('svg g[aria-label]')).toHaveLength(0);
+    expect(screen.getByRole('img', { name: 'Two series' })).toBeTruthy();
+  });
 });
 
 describe('helpers', () => {

@@ -1,0 +1,7 @@
+import { defineProject, mergeConfig } from 'vitest/config';
+import { sharedProjectConfig } from '../vitest.shared.js';
+
+export default mergeConfig(
+  sharedProjectConfig,
+  defineProject({ test: { name: 'docs', include: ['snippets/**/*.test.ts', 'src/**/*.test.ts'] } }),
+);
