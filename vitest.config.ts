@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'tooling/*', 'apps/*'],
+    projects: ['packages/*', 'tooling/*', 'apps/*', 'docs'],
   },
 });
