@@ -1,8 +1,8 @@
 import { hashSeed } from '@efficient-attention/core';
 import type { ModelConfig } from '@efficient-attention/transformer';
 import type { ExperimentName } from './cli-options.js';
-import type { ExperimentContext } from './experiment.js';
-import { formatSpread } from './format.js';
+import type { ExperimentContext, ExportedModel } from './experiment.js';
+import { formatNumber, formatPercent, formatSpread } from './format.js';
 import { runInFreshProcess } from './fresh-process.js';
 import type { RunOutcome, TaskSpec, TrainJob, TrainOutput } from './jobs.js';
 import type { TrainingSettings } from './presets.js';
@@ -140,4 +140,67 @@ export function learnedSpans(inspect: unknown): string {
     Array.isArray(l.spans) ? [`L${i + 1} ${l.spans.map((s) => Math.round(s)).join('/')}`] : [],
   );
   return parts.join(' · ');
+}
+
+/**
+ * The cells every training table shares, in order: held-out accuracy, held-out loss, train steps/s,
+ * parameters, attention density.
+ */
+export function trainingMetricCells(runs: readonly TrainingRunResult[]): string[] {
+  return [
+    metricCell(runs, (o) => o.metrics.accuracy, formatPercent),
+    metricCell(
+      runs,
+      (o) => o.metrics.loss,
+      (x) => formatNumber(x),
+    ),
+    metricCell(
+      runs,
+      (o) => o.stepsPerSecond,
+      (x) => formatNumber(x),
+    ),
+    metricCell(
+      runs,
+      (o) => o.parameterCount,
+      (x) => formatNumber(x),
+    ),
+    metricCell(runs, (o) => o.attentionDensity, formatPercent),
+  ];
+}
+
+/** What {@link exportedModels} needs besides the runs: how the playground feeds the model. */
+export interface ModelExportInfo {
+  experiment: ExperimentName;
+  task: 'causal-lm' | 'classifier';
+  tokenizer: Record<string, unknown>;
+  exampleTokens: number[];
+}
+
+/**
+ * The `models/index.json` entries of the runs that exported a model: `familyOf(variant)` names the folder
+ * (undefined: the variant exports nothing).
+ */
+export function exportedModels(
+  results: readonly TrainingRunResult[],
+  familyOf: (variant: string) => string | undefined,
+  info: ModelExportInfo,
+): ExportedModel[] {
+  return results.flatMap((r) => {
+    const family = familyOf(r.variant);
+    if (r.outcome.status !== 'ok' || r.outcome.exported === undefined || family === undefined) return [];
+    return [
+      {
+        family,
+        experiment: info.experiment,
+        variant: r.variant,
+        mechanism: r.job.model.attention.mechanism,
+        task: info.task,
+        path: `models/${family}`,
+        files: r.outcome.exported.files,
+        tokenizer: info.tokenizer,
+        exampleTokens: info.exampleTokens,
+        metrics: r.outcome.metrics,
+      },
+    ];
+  });
 }

@@ -1,5 +1,5 @@
-import type { Experiment, ExperimentReport, ExportedModel } from '../experiment.js';
-import { formatNumber, formatPercent } from '../format.js';
+import type { Experiment, ExperimentReport } from '../experiment.js';
+import { formatPercent } from '../format.js';
 import { barChartSpec, lineChartSpec } from '../plots.js';
 import {
   LISTOPS_CLASSES,
@@ -14,12 +14,13 @@ import {
 } from '../tasks/listops.js';
 import {
   byVariant,
+  exportedModels,
   lossCurvePoints,
-  metricCell,
   metricMean,
   runTrainingJobs,
   statusCell,
   type TrainingRunSpec,
+  trainingMetricCells,
 } from '../training-runs.js';
 
 const EXPORTS: Record<string, string> = { 'linformer (k=16)': 'low-rank' };
@@ -62,61 +63,28 @@ export const listOpsExperiment: Experiment = {
     const majority = metricMean(results, (o) => o.metrics.majorityBaseline);
     const rows = variants.map((v) => {
       const runs = byVariant(results, v.label);
-      return [
-        v.label,
-        v.family,
-        metricCell(runs, (o) => o.metrics.accuracy, formatPercent),
-        metricCell(
-          runs,
-          (o) => o.metrics.loss,
-          (x) => formatNumber(x),
-        ),
-        metricCell(
-          runs,
-          (o) => o.stepsPerSecond,
-          (x) => formatNumber(x),
-        ),
-        metricCell(
-          runs,
-          (o) => o.parameterCount,
-          (x) => formatNumber(x),
-        ),
-        metricCell(runs, (o) => o.attentionDensity, formatPercent),
-        statusCell(runs),
-      ];
+      return [v.label, v.family, ...trainingMetricCells(runs), statusCell(runs)];
     });
-    const models: ExportedModel[] = results.flatMap((r) => {
-      const family = EXPORTS[r.variant];
-      if (r.outcome.status !== 'ok' || r.outcome.exported === undefined || family === undefined) return [];
-      return [
-        {
-          family,
-          experiment: 'listops' as const,
-          variant: r.variant,
-          mechanism: r.job.model.attention.mechanism,
-          task: 'classifier' as const,
-          path: `models/${family}`,
-          files: r.outcome.exported.files,
-          tokenizer: {
-            kind: 'listops',
-            vocabSize: LISTOPS_VOCAB_SIZE,
-            tokens: {
-              PAD: LISTOPS_PAD,
-              CLS: LISTOPS_CLS,
-              digits: `0-9 are ${LISTOPS_DIGIT}-${LISTOPS_DIGIT + 9}`,
-              operators: Object.fromEntries(
-                LISTOPS_OPERATORS.map((o, i) => [`[${o}`, LISTOPS_FIRST_OPERATOR + i]),
-              ),
-              ']': LISTOPS_CLOSE,
-            },
-            seqLen: task.seqLen,
-            layout:
-              'CLS expression PAD…, padded to seqLen (Linformer needs exactly seqLen tokens); the class is the value 0-9',
-          },
-          exampleTokens: Array.from(listOpsBatch(task, 1, 12345).tokens),
-          metrics: r.outcome.metrics,
+    const models = exportedModels(results, (variant) => EXPORTS[variant], {
+      experiment: 'listops',
+      task: 'classifier',
+      tokenizer: {
+        kind: 'listops',
+        vocabSize: LISTOPS_VOCAB_SIZE,
+        tokens: {
+          PAD: LISTOPS_PAD,
+          CLS: LISTOPS_CLS,
+          digits: `0-9 are ${LISTOPS_DIGIT}-${LISTOPS_DIGIT + 9}`,
+          operators: Object.fromEntries(
+            LISTOPS_OPERATORS.map((o, i) => [`[${o}`, LISTOPS_FIRST_OPERATOR + i]),
+          ),
+          ']': LISTOPS_CLOSE,
         },
-      ];
+        seqLen: task.seqLen,
+        layout:
+          'CLS expression PAD…, padded to seqLen (Linformer needs exactly seqLen tokens); the class is the value 0-9',
+      },
+      exampleTokens: Array.from(listOpsBatch(task, 1, 12345).tokens),
     });
     return {
       experiment: 'listops',

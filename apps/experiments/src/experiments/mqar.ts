@@ -1,9 +1,10 @@
-import type { Experiment, ExperimentReport, ExportedModel } from '../experiment.js';
-import { formatBytes, formatNumber, formatPercent } from '../format.js';
+import type { Experiment, ExperimentReport } from '../experiment.js';
+import { formatBytes, formatPercent } from '../format.js';
 import { barChartSpec, lineChartSpec } from '../plots.js';
 import { mqarBatch, mqarLayout } from '../tasks/mqar.js';
 import {
   byVariant,
+  exportedModels,
   learnedSpans,
   lossCurvePoints,
   metricCell,
@@ -12,6 +13,7 @@ import {
   runTrainingJobs,
   statusCell,
   type TrainingRunSpec,
+  trainingMetricCells,
 } from '../training-runs.js';
 
 /** Which MQAR variant's model is exported for the playground, by family folder. */
@@ -56,23 +58,7 @@ export const mqarExperiment: Experiment = {
       return [
         v.label,
         v.family,
-        metricCell(runs, (o) => o.metrics.accuracy, formatPercent),
-        metricCell(
-          runs,
-          (o) => o.metrics.loss,
-          (x) => formatNumber(x),
-        ),
-        metricCell(
-          runs,
-          (o) => o.stepsPerSecond,
-          (x) => formatNumber(x),
-        ),
-        metricCell(
-          runs,
-          (o) => o.parameterCount,
-          (x) => formatNumber(x),
-        ),
-        metricCell(runs, (o) => o.attentionDensity, formatPercent),
+        ...trainingMetricCells(runs),
         spans === undefined ? '' : learnedSpans(spans),
         metricCell(runs, (o) => o.peakRssBytes, formatBytes),
         statusCell(runs),
@@ -83,31 +69,18 @@ export const mqarExperiment: Experiment = {
       value: metricMean(byVariant(results, v.label), (o) => o.metrics.accuracy) ?? 0,
       group: v.family,
     }));
-    const models: ExportedModel[] = results.flatMap((r) => {
-      const family = EXPORTS[r.variant];
-      if (r.outcome.status !== 'ok' || r.outcome.exported === undefined || family === undefined) return [];
-      const example = mqarBatch(task, 1, 12345);
-      return [
-        {
-          family,
-          experiment: 'mqar' as const,
-          variant: r.variant,
-          mechanism: r.job.model.attention.mechanism,
-          task: 'causal-lm' as const,
-          path: `models/${family}`,
-          files: r.outcome.exported.files,
-          tokenizer: {
-            kind: 'mqar',
-            vocabSize: layout.vocabSize,
-            filler: 0,
-            keys: [1, task.numKeys],
-            values: [1 + task.numKeys, task.numKeys + task.numValues],
-            layout: `${task.numPairs} key-value pairs at positions 0..${2 * task.numPairs - 1}, filler (0), ${task.numQueries} query keys at positions ${layout.firstQuery}..${task.seqLen - 1}; the model predicts each query's value at the query position`,
-          },
-          exampleTokens: Array.from(example.tokens),
-          metrics: r.outcome.metrics,
-        },
-      ];
+    const models = exportedModels(results, (variant) => EXPORTS[variant], {
+      experiment: 'mqar',
+      task: 'causal-lm',
+      tokenizer: {
+        kind: 'mqar',
+        vocabSize: layout.vocabSize,
+        filler: 0,
+        keys: [1, task.numKeys],
+        values: [1 + task.numKeys, task.numKeys + task.numValues],
+        layout: `${task.numPairs} key-value pairs at positions 0..${2 * task.numPairs - 1}, filler (0), ${task.numQueries} query keys at positions ${layout.firstQuery}..${task.seqLen - 1}; the model predicts each query's value at the query position`,
+      },
+      exampleTokens: Array.from(mqarBatch(task, 1, 12345).tokens),
     });
     return {
       experiment: 'mqar',
