@@ -36,6 +36,8 @@ for (const { dir, pkg } of packages) {
   for (const [name, range] of Object.entries(pkg.peerDependencies ?? {})) peers.add(`${name}@${range}`);
 }
 peers.add('@tensorflow/tfjs-backend-cpu@4.22.0');
+// The transformer README trains a model: in plain Node only the @tensorflow/tfjs bundle registers gradients.
+peers.add('@tensorflow/tfjs@4.22.0');
 const files = readdirSync(tarballs).map((f) => join(tarballs, f));
 execFileSync('mkdir', ['-p', project]);
 writeFileSync(

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-// tfjs-core alone registers no gradients (the @tensorflow/tfjs bundle does this import).
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+// tfjs-core alone registers no gradients; the @tensorflow/tfjs bundle registers them all.
+import '@tensorflow/tfjs';
 import {
   createDecoder,
   createModel,
