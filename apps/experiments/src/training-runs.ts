@@ -204,3 +204,15 @@ export function exportedModels(
     ];
   });
 }
+
+/** One bar per variant: its mean held-out accuracy (0 when no run succeeded), grouped by family. */
+export function accuracyBars(
+  variants: readonly { label: string; family: string }[],
+  results: readonly TrainingRunResult[],
+): { label: string; value: number; group: string }[] {
+  return variants.map((v) => ({
+    label: v.label,
+    value: metricMean(byVariant(results, v.label), (o) => o.metrics.accuracy) ?? 0,
+    group: v.family,
+  }));
+}

@@ -13,6 +13,7 @@ import {
   listOpsBatch,
 } from '../tasks/listops.js';
 import {
+  accuracyBars,
   byVariant,
   exportedModels,
   lossCurvePoints,
@@ -125,18 +126,11 @@ export const listOpsExperiment: Experiment = {
         },
         {
           file: 'listops-accuracy.svg',
-          spec: barChartSpec(
-            variants.map((v) => ({
-              label: v.label,
-              value: metricMean(byVariant(results, v.label), (o) => o.metrics.accuracy) ?? 0,
-              group: v.family,
-            })),
-            {
-              title: `ListOps held-out accuracy (majority ${formatPercent(majority)})`,
-              valueTitle: 'accuracy',
-              domain: [0, 1],
-            },
-          ),
+          spec: barChartSpec(accuracyBars(variants, results), {
+            title: `ListOps held-out accuracy (majority ${formatPercent(majority)})`,
+            valueTitle: 'accuracy',
+            domain: [0, 1],
+          }),
         },
       ],
       models,

@@ -3,12 +3,12 @@ import { formatBytes, formatPercent } from '../format.js';
 import { barChartSpec, lineChartSpec } from '../plots.js';
 import { mqarBatch, mqarLayout } from '../tasks/mqar.js';
 import {
+  accuracyBars,
   byVariant,
   exportedModels,
   learnedSpans,
   lossCurvePoints,
   metricCell,
-  metricMean,
   okOutputs,
   runTrainingJobs,
   statusCell,
@@ -64,11 +64,7 @@ export const mqarExperiment: Experiment = {
         statusCell(runs),
       ];
     });
-    const accuracy = variants.map((v) => ({
-      label: v.label,
-      value: metricMean(byVariant(results, v.label), (o) => o.metrics.accuracy) ?? 0,
-      group: v.family,
-    }));
+    const accuracy = accuracyBars(variants, results);
     const models = exportedModels(results, (variant) => EXPORTS[variant], {
       experiment: 'mqar',
       task: 'causal-lm',
