@@ -45,7 +45,7 @@ export {
   type MechanismInstance,
 } from './registry/mechanism.js';
 export { attentionMechanisms, MechanismRegistry } from './registry/mechanism-registry.js';
-export { type RowBlocks, rowBlocks } from './row-blocks.js';
+export { type RowBlocks, type RowBlocksOptions, rowBlocks } from './row-blocks.js';
 export {
   type AttentionWithWeights,
   prefersPerHeadMatMul,

@@ -55,7 +55,7 @@ export default defineBenchSuite({
         flops: linearFlops(n, featureMap?.kind === 'favor-plus' ? M : D, causal),
         setup: inputs(n),
         run: ({ q, k, v }: In) => linearAttention(q, k, v, { causal, ...(featureMap ? { featureMap } : {}) }),
-        iterations: n >= 16384 ? 3 : 5,
+        iterations: n >= 16384 ? 7 : 9,
       })),
     ),
     ...DENSE_NS.map((n) => ({
@@ -73,6 +73,7 @@ export default defineBenchSuite({
       numerator: `${label} N=16384`,
       denominator: `${label} N=4096`,
       target: { op: '<=' as const, value: 4.5 },
+      interleaved: true,
     })),
     ...[1024, 4096].flatMap((n) => [
       {

@@ -9,9 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cac } from 'cac';
 import Table from 'cli-table3';
-import type { BenchSuite } from './define-suite.js';
+import type { BenchRatio, BenchSuite } from './define-suite.js';
 import { machineInfo } from './machine.js';
-import { type CaseMeasurement, measureCase } from './measure-case.js';
+import { type CaseMeasurement, measureCase, type PairMeasurement } from './measure-case.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
@@ -42,25 +42,12 @@ function discover(): string[] {
   return files.sort();
 }
 
-function runIsolated(
-  file: string,
-  caseName: string,
-  backend: string,
-  iterations: number,
-): Promise<CaseMeasurement> {
+/** Runs a child entry (`run-case.ts` or `run-pair.ts`) in a fresh process and parses its `@@RESULT@@` line. */
+function runChild<T>(entry: string, args: string[], onError: (reason: string) => T): Promise<T> {
   return new Promise((resolvePromise) => {
     const child = spawn(
       process.execPath,
-      [
-        '--conditions=@efficient-attention/source',
-        '--import',
-        'tsx',
-        join(here, 'run-case.ts'),
-        file,
-        caseName,
-        backend,
-        String(iterations),
-      ],
+      ['--conditions=@efficient-attention/source', '--import', 'tsx', join(here, entry), ...args],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -73,20 +60,37 @@ function runIsolated(
     });
     child.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('@@RESULT@@'));
-      if (line) return resolvePromise(JSON.parse(line.slice('@@RESULT@@'.length)) as CaseMeasurement);
+      if (line) return resolvePromise(JSON.parse(line.slice('@@RESULT@@'.length)) as T);
       const reason = /out of memory|Aborted|heap/i.test(err)
         ? 'out of memory'
         : (err.trim().split('\n').pop() ?? `exit ${code}`);
-      resolvePromise({
-        suite: '',
-        case: caseName,
-        backend,
-        params: {},
-        status: 'error',
-        note: reason.slice(0, 160),
-      });
+      resolvePromise(onError(reason.slice(0, 160)));
     });
   });
+}
+
+function runIsolated(
+  file: string,
+  caseName: string,
+  backend: string,
+  iterations: number,
+): Promise<CaseMeasurement> {
+  return runChild<CaseMeasurement>('run-case.ts', [file, caseName, backend, String(iterations)], (note) => ({
+    suite: '',
+    case: caseName,
+    backend,
+    params: {},
+    status: 'error',
+    note,
+  }));
+}
+
+function runPair(file: string, ratio: BenchRatio, backend: string, rounds: number): Promise<PairMeasurement> {
+  return runChild<PairMeasurement>(
+    'run-pair.ts',
+    [file, ratio.numerator, ratio.denominator, backend, String(rounds)],
+    (note) => ({ status: 'error', note }),
+  );
 }
 
 const fmt = (x: number | undefined, digits = 1) =>
@@ -115,9 +119,11 @@ for (const file of discover()) {
   for (const backend of backends) {
     for (const c of cases) {
       process.stdout.write(`  ${suite.name} · ${c.name} · ${backend} … `);
+      // --iterations overrides everything; else the case's own count, else the suite's.
+      const caseIterations = Number(options.iterations ?? c.iterations ?? iterations);
       const m = isolated
-        ? await runIsolated(file, c.name, backend, iterations)
-        : await measureCase(suite.name, c, backend, iterations);
+        ? await runIsolated(file, c.name, backend, caseIterations)
+        : await measureCase(suite.name, c, backend, caseIterations);
       const full = { ...m, suite: suite.name, params: c.params };
       results.push(full);
       process.stdout.write(m.status === 'ok' ? `${fmt(m.medianMs)} ms\n` : `${m.status}: ${m.note}\n`);
@@ -141,30 +147,64 @@ for (const file of discover()) {
   }
   console.log(`\n${suite.name}${isolated ? ' (fresh process per case)' : ''}`);
   console.log(table.toString());
-  const ratios = (suite.ratios ?? []).flatMap((ratio) =>
-    backends.map((backend) => {
+  const ratios: Array<{
+    name: string;
+    backend: string;
+    value: number | undefined;
+    how: 'interleaved' | 'separate processes';
+    pair?: PairMeasurement;
+    target?: BenchRatio['target'];
+    met: boolean | undefined;
+  }> = [];
+  for (const ratio of suite.ratios ?? []) {
+    for (const backend of backends) {
       const num = results.find((r) => r.case === ratio.numerator && r.backend === backend);
       const den = results.find((r) => r.case === ratio.denominator && r.backend === backend);
-      const value =
+      let value =
         num?.medianMs !== undefined && den?.medianMs !== undefined ? num.medianMs / den.medianMs : undefined;
+      let pair: PairMeasurement | undefined;
+      if (ratio.interleaved && value !== undefined) {
+        process.stdout.write(`  ${suite.name} · ${ratio.numerator} ⇄ ${ratio.denominator} · ${backend} … `);
+        pair = isolated
+          ? await runPair(file, ratio, backend, Number(options.iterations ?? Math.max(7, iterations)))
+          : { status: 'error', note: 'interleaved ratios run in fresh processes only' };
+        value =
+          pair.numeratorMs !== undefined && pair.denominatorMs !== undefined
+            ? pair.numeratorMs / pair.denominatorMs
+            : undefined;
+        process.stdout.write(
+          pair.status === 'ok'
+            ? `${fmt(pair.numeratorMs)} / ${fmt(pair.denominatorMs)} ms\n`
+            : `error: ${pair.note}\n`,
+        );
+      }
       const met =
         value === undefined || !ratio.target
           ? undefined
           : ratio.target.op === '<='
             ? value <= ratio.target.value
             : value >= ratio.target.value;
-      return { name: ratio.name, backend, value, target: ratio.target, met };
-    }),
-  );
+      ratios.push({
+        name: ratio.name,
+        backend,
+        value,
+        how: ratio.interleaved ? 'interleaved' : 'separate processes',
+        ...(pair ? { pair } : {}),
+        ...(ratio.target ? { target: ratio.target } : {}),
+        met,
+      });
+    }
+  }
   if (ratios.length > 0) {
     const rt = new Table({
-      head: ['ratio (time / time, same run)', 'backend', 'value', 'target', 'met'],
+      head: ['ratio (time / time, same run)', 'backend', 'measured', 'value', 'target', 'met'],
       style: { head: [] },
     });
     for (const r of ratios) {
       rt.push([
         r.name,
         r.backend,
+        r.how,
         r.value === undefined ? 'n/a' : r.value.toFixed(3),
         r.target ? `${r.target.op} ${r.target.value}` : '',
         r.met === undefined ? '' : r.met ? 'yes' : 'NO',

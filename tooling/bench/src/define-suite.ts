@@ -25,6 +25,13 @@ export interface BenchRatio {
   denominator: string;
   /** A target, printed next to the ratio: e.g. `{ op: '<=', value: 4.5 }`. */
   target?: { op: '<=' | '>='; value: number };
+  /**
+   * Time the two cases alternately in one process (both inputs set up, one warm-up each, then rounds of
+   * numerator and denominator), so that a shared machine's drift between processes — measured here at up to
+   * ±30% between runs minutes apart — falls on both alike; the ratio is of those medians. The cases' own
+   * rows (and peak memory) are still measured in fresh processes. Default `false`.
+   */
+  interleaved?: boolean;
 }
 
 /** A benchmark suite: `packages/<pkg>/bench/<topic>.bench.ts` default-exports one. */

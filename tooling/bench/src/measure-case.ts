@@ -73,3 +73,45 @@ export async function measureCase(
     return { ...base, status: 'error', note: (error as Error).message.split('\n')[0]!.slice(0, 160) };
   }
 }
+
+/** Medians of two cases timed alternately in one process (see `BenchRatio.interleaved`). */
+export interface PairMeasurement {
+  status: 'ok' | 'error';
+  note?: string;
+  numeratorMs?: number;
+  denominatorMs?: number;
+  rounds?: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/** Sets up both cases, warms each up once, then times `rounds` alternating runs of each. */
+export async function measurePair(
+  numerator: BenchCase,
+  denominator: BenchCase,
+  backend: string,
+  rounds: number,
+): Promise<PairMeasurement> {
+  try {
+    if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} unavailable`);
+    await tf.ready();
+    const cases = [numerator, denominator];
+    const inputs = cases.map((c) => c.setup());
+    const times: number[][] = [[], []];
+    for (let round = -1; round < rounds; round++) {
+      for (const [i, c] of cases.entries()) {
+        const started = performance.now();
+        settle(c.run(inputs[i]!));
+        if (round >= 0) times[i]!.push(performance.now() - started);
+      }
+    }
+    tf.dispose(inputs);
+    return { status: 'ok', numeratorMs: median(times[0]!), denominatorMs: median(times[1]!), rounds };
+  } catch (error) {
+    return { status: 'error', note: (error as Error).message.split('\n')[0]!.slice(0, 160) };
+  }
+}

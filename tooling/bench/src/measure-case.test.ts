@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import type { BenchCase } from './define-suite.js';
+import { measureCase, measurePair } from './measure-case.js';
+
+const sumCase = (n: number, calls: number[]): BenchCase<tf.Tensor> => ({
+  name: `sum N=${n}`,
+  params: { N: n },
+  setup: () => tf.ones([n]),
+  run: (x) => {
+    calls.push(n);
+    return tf.sum(x);
+  },
+});
+
+describe('measure-case', () => {
+  it('times two cases alternately after one warm-up each, and frees every tensor', async () => {
+    await tf.setBackend('cpu');
+    const calls: number[] = [];
+    const before = tf.memory().numTensors;
+    const pair = await measurePair(sumCase(4, calls), sumCase(8, calls), 'cpu', 3);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(pair).toMatchObject({ status: 'ok', rounds: 3 });
+    expect(pair.numeratorMs).toBeGreaterThanOrEqual(0);
+    expect(pair.denominatorMs).toBeGreaterThanOrEqual(0);
+    // warm-up round, then 3 timed rounds, each numerator then denominator
+    expect(calls).toEqual([4, 8, 4, 8, 4, 8, 4, 8]);
+  });
+
+  it('reports a failing case as an error row with its message, not a crash', async () => {
+    const failing: BenchCase<tf.Tensor> = {
+      ...sumCase(4, []),
+      run: () => {
+        throw new Error('shapes do not match\nstack…');
+      },
+    };
+    expect(await measurePair(failing, sumCase(8, []), 'cpu', 2)).toEqual({
+      status: 'error',
+      note: 'shapes do not match',
+    });
+    const row = await measureCase('suite', failing, 'cpu', 2);
+    expect(row).toMatchObject({ status: 'error', note: 'shapes do not match', case: 'sum N=4' });
+  });
+});
