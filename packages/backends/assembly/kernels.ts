@@ -46,6 +46,17 @@ function exp2v(x: v128): v128 {
   return v128.andnot(f32x4.mul(p, e), f32x4.lt(x, lo));
 }
 
+/**
+ * `a·b + c` on 4 lanes. The `kernels-relaxed.wasm` build (`--enable relaxed-simd`) emits relaxed SIMD's
+ * `f32x4.relaxed_madd`, a fused multiply-add where the CPU has one (FMA3 on x86-64: one rounding instead of
+ * two, half the arithmetic instructions of the dot products); `kernels.wasm` emits `mul` then `add`.
+ * Binaryen's -O3 inlines it (no call is left in either build).
+ */
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 function exp2s(x: f32): f32 {
   return f32x4.extract_lane(exp2v(f32x4.splat(x)), 0);
 }
@@ -183,31 +194,31 @@ function stepKeys(
       let k0v = v128.load(kk);
       let k1v = v128.load(kk, 16);
       let x = v128.load32_splat(q0 + off);
-      a00 = f32x4.add(a00, f32x4.mul(x, k0v));
-      a01 = f32x4.add(a01, f32x4.mul(x, k1v));
+      a00 = madd(x, k0v, a00);
+      a01 = madd(x, k1v, a01);
       x = v128.load32_splat(q1 + off);
-      a10 = f32x4.add(a10, f32x4.mul(x, k0v));
-      a11 = f32x4.add(a11, f32x4.mul(x, k1v));
+      a10 = madd(x, k0v, a10);
+      a11 = madd(x, k1v, a11);
       x = v128.load32_splat(q2 + off);
-      a20 = f32x4.add(a20, f32x4.mul(x, k0v));
-      a21 = f32x4.add(a21, f32x4.mul(x, k1v));
+      a20 = madd(x, k0v, a20);
+      a21 = madd(x, k1v, a21);
       x = v128.load32_splat(q3 + off);
-      a30 = f32x4.add(a30, f32x4.mul(x, k0v));
-      a31 = f32x4.add(a31, f32x4.mul(x, k1v));
+      a30 = madd(x, k0v, a30);
+      a31 = madd(x, k1v, a31);
       k0v = v128.load(kk, 32);
       k1v = v128.load(kk, 48);
       x = v128.load32_splat(q0 + off, 4);
-      a00 = f32x4.add(a00, f32x4.mul(x, k0v));
-      a01 = f32x4.add(a01, f32x4.mul(x, k1v));
+      a00 = madd(x, k0v, a00);
+      a01 = madd(x, k1v, a01);
       x = v128.load32_splat(q1 + off, 4);
-      a10 = f32x4.add(a10, f32x4.mul(x, k0v));
-      a11 = f32x4.add(a11, f32x4.mul(x, k1v));
+      a10 = madd(x, k0v, a10);
+      a11 = madd(x, k1v, a11);
       x = v128.load32_splat(q2 + off, 4);
-      a20 = f32x4.add(a20, f32x4.mul(x, k0v));
-      a21 = f32x4.add(a21, f32x4.mul(x, k1v));
+      a20 = madd(x, k0v, a20);
+      a21 = madd(x, k1v, a21);
       x = v128.load32_splat(q3 + off, 4);
-      a30 = f32x4.add(a30, f32x4.mul(x, k0v));
-      a31 = f32x4.add(a31, f32x4.mul(x, k1v));
+      a30 = madd(x, k0v, a30);
+      a31 = madd(x, k1v, a31);
       kk += 64;
       off += 8;
     }
@@ -295,17 +306,17 @@ function stepKeys(
       const v0 = v128.load(vb);
       const v1 = v128.load(vb, 16);
       let x = v128.load32_splat(sPtr + off);
-      a00 = f32x4.add(a00, f32x4.mul(x, v0));
-      a01 = f32x4.add(a01, f32x4.mul(x, v1));
+      a00 = madd(x, v0, a00);
+      a01 = madd(x, v1, a01);
       x = v128.load32_splat(s1 + off);
-      a10 = f32x4.add(a10, f32x4.mul(x, v0));
-      a11 = f32x4.add(a11, f32x4.mul(x, v1));
+      a10 = madd(x, v0, a10);
+      a11 = madd(x, v1, a11);
       x = v128.load32_splat(s2 + off);
-      a20 = f32x4.add(a20, f32x4.mul(x, v0));
-      a21 = f32x4.add(a21, f32x4.mul(x, v1));
+      a20 = madd(x, v0, a20);
+      a21 = madd(x, v1, a21);
       x = v128.load32_splat(s3 + off);
-      a30 = f32x4.add(a30, f32x4.mul(x, v0));
-      a31 = f32x4.add(a31, f32x4.mul(x, v1));
+      a30 = madd(x, v0, a30);
+      a31 = madd(x, v1, a31);
       vb += vStride;
     }
     const o0 = oPtr + ((<usize>dc) << 2);
@@ -687,7 +698,7 @@ export function causalLinearAttention(
         const sr = state + <usize>fi * <usize>dvp * 4;
         for (let c = 0; c < dvp; c += 4) {
           const at = sr + ((<usize>c) << 2);
-          v128.store(at, f32x4.add(v128.load(at), f32x4.mul(kv, v128.load(vr + ((<usize>c) << 2)))));
+          v128.store(at, madd(kv, v128.load(vr + ((<usize>c) << 2)), v128.load(at)));
         }
       }
       // num and den into the scratch row after the state.
@@ -698,7 +709,7 @@ export function causalLinearAttention(
         const sr = state + <usize>fi * <usize>dvp * 4;
         for (let c = 0; c < dvp; c += 4) {
           const at = acc + ((<usize>c) << 2);
-          v128.store(at, f32x4.add(v128.load(at), f32x4.mul(qv, v128.load(sr + ((<usize>c) << 2)))));
+          v128.store(at, madd(qv, v128.load(sr + ((<usize>c) << 2)), v128.load(at)));
         }
       }
       const den = max(load<f32>(acc + ((<usize>dv) << 2)), eps);

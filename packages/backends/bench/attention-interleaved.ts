@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { fusedAttentionKernel } from '@efficient-attention/core';
-import { enableNodeWasmThreads, registerWasmKernels } from '../src/index.js';
+import { enableNodeWasmRelaxedSimd, enableNodeWasmThreads, registerWasmKernels } from '../src/index.js';
 import { ortSession, perHeadAttention } from './attention-baselines.js';
 import { multiHeadAttentionModel, plainAttentionModel } from './onnx-attention-model.js';
 
@@ -16,8 +16,11 @@ const ROUNDS = Number(process.env.EA_BENCH_ROUNDS ?? 5);
 const scale = 1 / Math.sqrt(D);
 const flops = 4 * H * N * N * D;
 
+// EA_BENCH_SIMD=relaxed-simd: our kernels' relaxed-SIMD build (fused multiply-add), after the Node opt-in.
+const SIMD = process.env.EA_BENCH_SIMD === 'relaxed-simd' ? 'relaxed-simd' : 'simd128';
 await enableNodeWasmThreads({ threads: THREADS });
-await registerWasmKernels({ threads: THREADS });
+if (SIMD === 'relaxed-simd') await enableNodeWasmRelaxedSimd();
+await registerWasmKernels({ threads: THREADS, simd: SIMD });
 const x = {
   q: tf.randomNormal([1, H, N, D], 0, 1, 'float32', 1),
   k: tf.randomNormal([1, H, N, D], 0, 1, 'float32', 2),
@@ -51,7 +54,9 @@ const median = (a: number[]) => {
   const s = [...a].sort((p, q) => p - q);
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-console.log(`B=1 H=${H} d=${D} N=${N}, ${THREADS} threads, ${ROUNDS} interleaved rounds after a warm-up`);
+console.log(
+  `B=1 H=${H} d=${D} N=${N}, ${THREADS} threads, our kernels' ${SIMD} build, ${ROUNDS} interleaved rounds after a warm-up`,
+);
 for (const [name, t] of Object.entries(times)) {
   console.log(
     `  ${name.padEnd(14)} median ${median(t).toFixed(0)} ms  ${(flops / median(t) / 1e6).toFixed(1)} GFLOP/s  [${t.map((v) => v.toFixed(0)).join(', ')}]`,

@@ -1,7 +1,8 @@
 // Browser bench: opens bench.html in headless Chromium (webgl and webgpu on SwiftShader here), prints
 // fused-vs-plain medians and ratios, and writes them to browser/results/bench.json with the user agent.
 // Usage: node browser/bench.mjs [--query=…] (page defaults: sizes=512,1024,2048 heads=2 d=64 reps=3,
-// sparseN=2048 window=128, long=16384 longD=16: about 12 min on this machine)
+// sparseN=2048 window=128, long=16384 longD=16, vsRef=1 (kernels vs their references): about 12 min on
+// this machine)
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { browserDir, withPage } from './harness.mjs';
@@ -40,6 +41,12 @@ for (const r of report.sparse) {
     `block-sparse ${r.backend} N=${r.n} heads=${r.heads} bs=${r.blockSize} window=${r.window}: density ${r.density.toFixed(3)}, ` +
       `${r.sparseMs.toFixed(1)} ms vs all blocks ${r.denseMs.toFixed(1)} ms → time / (density × all) = ` +
       `${r.costPerVisitedBlock.toFixed(2)} (target ≤ 1.5)`,
+  );
+}
+for (const r of report.versusReference ?? []) {
+  console.log(
+    `vs reference ${r.backend} ${r.kernel} ${r.case}: kernel ${r.kernelMs.toFixed(1)} ms, reference ` +
+      `${r.referenceMs.toFixed(1)} ms → ${r.speedup.toFixed(2)}×`,
   );
 }
 for (const s of report.skipped) console.log(`SKIPPED ${s}`);

@@ -1,9 +1,12 @@
-// Copies the committed kernel binary next to the compiled loader (dist/wasm/), where
-// `new URL('./kernels.wasm', import.meta.url)` finds it in Node and bundlers emit it as an asset.
+// Copies the committed kernel binaries next to the compiled loader (dist/wasm/), where
+// `new URL('./kernels.wasm', import.meta.url)` (and `./kernels-relaxed.wasm`) find them in Node and bundlers
+// emit them as assets.
 import { copyFileSync, mkdirSync } from 'node:fs';
 
 mkdirSync(new URL('../dist/wasm/', import.meta.url), { recursive: true });
-copyFileSync(
-  new URL('../src/wasm/kernels.wasm', import.meta.url),
-  new URL('../dist/wasm/kernels.wasm', import.meta.url),
-);
+for (const file of ['kernels.wasm', 'kernels-relaxed.wasm']) {
+  copyFileSync(
+    new URL(`../src/wasm/${file}`, import.meta.url),
+    new URL(`../dist/wasm/${file}`, import.meta.url),
+  );
+}

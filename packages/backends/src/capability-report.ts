@@ -24,6 +24,10 @@ export interface CapabilityReport {
   /** WebAssembly facts. */
   wasm: {
     simd: boolean;
+    /** Relaxed SIMD validates (the faster `kernels-relaxed.wasm` build can load). */
+    relaxedSimd: boolean;
+    /** The build of this package's kernel module that is loaded, when one is. */
+    kernelVariant?: 'simd128' | 'relaxed-simd';
     /** SharedArrayBuffer usable (Node, or a cross-origin-isolated page): needed by this package's wasm kernels. */
     sharedMemory: boolean;
     /** Threads of tfjs's own wasm backend (when it is active), else undefined. */
@@ -72,11 +76,34 @@ export function wasmSimdSupported(): boolean {
 }
 
 /**
+ * Whether WebAssembly relaxed SIMD (https://github.com/WebAssembly/relaxed-simd) validates here: a module
+ * with one `f32x4.relaxed_madd`. True in Chromium 114+; in Node 20 only after
+ * {@link enableNodeWasmRelaxedSimd}.
+ *
+ * @example
+ * ```ts
+ * wasmRelaxedSimdSupported(); // true in Chromium: registerWasmKernels loads kernels-relaxed.wasm
+ * ```
+ */
+export function wasmRelaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(
+      new Uint8Array([
+        0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 1, 253, 17, 65,
+        1, 253, 17, 65, 1, 253, 17, 253, 133, 2, 11,
+      ]),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Which kernel contracts have a kernel registered on a backend ('kernel') and which run their reference.
  *
  * @example
  * ```ts
- * kernelCoverage('webgl'); // { EAFusedAttention: 'kernel', EARope: 'reference', … }
+ * kernelCoverage('cpu'); // { EAFusedAttention: 'kernel', … } after registerWasmKernels, else 'reference'
  * ```
  */
 export function kernelCoverage(backendName: string): Record<string, 'kernel' | 'reference'> {

@@ -11,10 +11,13 @@ export {
   type CapabilityReport,
   detectEnvironment,
   kernelCoverage,
+  wasmRelaxedSimdSupported,
   wasmSimdSupported,
 } from './capability-report.js';
 export { type InitBackendOptions, initBackend } from './init-backend.js';
+export { enableNodeWasmRelaxedSimd } from './node-wasm-relaxed-simd.js';
 export { enableNodeWasmThreads, type NodeWasmThreadsOptions } from './node-wasm-threads.js';
+export type { KernelVariant } from './wasm/kernel-module.js';
 export {
   type RegisterWasmKernelsOptions,
   registerWasmKernels,

@@ -11,9 +11,10 @@ import {
   detectEnvironment,
   kernelCoverage,
   tfjsWasmThreads,
+  wasmRelaxedSimdSupported,
   wasmSimdSupported,
 } from './capability-report.js';
-import { sharedMemorySupported } from './wasm/kernel-module.js';
+import { type KernelVariant, sharedMemorySupported } from './wasm/kernel-module.js';
 import { registerWasmKernels } from './wasm/register-wasm-kernels.js';
 
 /** Options of {@link initBackend}. */
@@ -148,10 +149,11 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Cap
   if (chosen === 'webgl') extra = { maxTextureSize: tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE') };
 
   let kernelThreads = 0;
+  let kernelVariant: KernelVariant | undefined;
   const sharedMemory = sharedMemorySupported();
   if ((chosen === 'wasm' || chosen === 'cpu') && wasmKernels) {
     if (sharedMemory) {
-      kernelThreads = (await registerWasmKernels({ threads })).threads;
+      ({ threads: kernelThreads, variant: kernelVariant } = await registerWasmKernels({ threads }));
     } else {
       tried.push({
         backend: chosen,
@@ -170,6 +172,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Cap
     ...extra,
     wasm: {
       simd: wasmSimdSupported(),
+      relaxedSimd: wasmRelaxedSimdSupported(),
+      ...(kernelVariant !== undefined ? { kernelVariant } : {}),
       sharedMemory,
       ...(tfjsThreads !== undefined ? { tfjsThreads } : {}),
       kernelThreads,

@@ -166,7 +166,12 @@ for (const file of discover()) {
       if (ratio.interleaved && value !== undefined) {
         process.stdout.write(`  ${suite.name} · ${ratio.numerator} ⇄ ${ratio.denominator} · ${backend} … `);
         pair = isolated
-          ? await runPair(file, ratio, backend, Number(options.iterations ?? Math.max(7, iterations)))
+          ? await runPair(
+              file,
+              ratio,
+              backend,
+              Number(options.iterations ?? ratio.rounds ?? Math.max(7, iterations)),
+            )
           : { status: 'error', note: 'interleaved ratios run in fresh processes only' };
         value =
           pair.numeratorMs !== undefined && pair.denominatorMs !== undefined

@@ -32,6 +32,8 @@ export interface BenchRatio {
    * rows (and peak memory) are still measured in fresh processes. Default `false`.
    */
   interleaved?: boolean;
+  /** Timed rounds of an interleaved ratio (default: `--iterations`, else max(7, the suite's iterations)). */
+  rounds?: number;
 }
 
 /** A benchmark suite: `packages/<pkg>/bench/<topic>.bench.ts` default-exports one. */

@@ -1,6 +1,13 @@
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { blockSparseAttentionKernel, fusedAttentionKernel } from '@efficient-attention/core';
+import {
+  blockSparseAttentionKernel,
+  causalLinearAttentionKernel,
+  fusedAttentionKernel,
+  type KernelContract,
+  ternaryMatMulKernel,
+  ternaryWordsPerRow,
+} from '@efficient-attention/core';
 import { createBlockMask, slidingWindow } from '@efficient-attention/sparse-masks';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWebGLKernels } from '../../src/webgl/index.js';
@@ -40,11 +47,23 @@ export interface SparseRow {
   costPerVisitedBlock: number;
 }
 
+/** A registered kernel vs its contract's tfjs-ops reference on the same backend (JSON for browser/bench.mjs). */
+export interface ReferenceRow {
+  backend: string;
+  kernel: string;
+  case: string;
+  kernelMs: number;
+  referenceMs: number;
+  /** referenceMs / kernelMs. */
+  speedup: number;
+}
+
 declare global {
   interface Window {
     eaBench?: {
       rows: BenchRow[];
       sparse: SparseRow[];
+      versusReference: ReferenceRow[];
       skipped: string[];
       userAgent: string;
       done: boolean;
@@ -68,6 +87,7 @@ const causal = params.get('causal') === '1';
 const longPlain = params.get('longPlain') !== '0';
 const longFused = params.get('longFused') !== '0';
 const longHeadDim = Number(params.get('longD') ?? 16);
+const versusReference = params.get('vsRef') !== '0';
 
 const log = document.querySelector('#log') as HTMLElement;
 const say = (line: string) => {
@@ -188,11 +208,102 @@ async function measureSparse(backend: string, n: number, h: number, runs: number
   };
 }
 
+type AnyContract = KernelContract<Record<string, tf.Tensor>, object>;
+
+/** Cases of {@link measureVersusReference}: the contracts whose kernels have no plain-ops baseline above. */
+function referenceCases(): Array<{
+  contract: AnyContract;
+  name: string;
+  make: () => Record<string, tf.Tensor>;
+  attrs: object;
+}> {
+  const ternary = (m: number, k: number, n: number, format: 'i2s' | 'tq1') => {
+    const words = ternaryWordsPerRow(k, format);
+    return {
+      contract: ternaryMatMulKernel as unknown as AnyContract,
+      name: `ternary M${m} K${k} N${n} ${format}`,
+      // From typed arrays, as a model loads its weights (the webgl kernel repacks their CPU copy once).
+      make: () => ({
+        activations: tf.tensor2d(
+          Int32Array.from({ length: m * k }, (_, i) => ((i * 37) % 255) - 127),
+          [m, k],
+          'int32',
+        ),
+        weights: tf.tensor2d(
+          Int32Array.from({ length: n * words }, (_, i) => Math.imul(i, 2654435761)),
+          [n, words],
+          'int32',
+        ),
+        weightScale: tf.scalar(0.02),
+        activationScales: tf.fill([m], 0.01),
+      }),
+      attrs: { k, n, format },
+    };
+  };
+  const n = 2048;
+  const windowMask = createBlockMask(slidingWindow({ radius: 128 }), n, n, { blockSize: 64 });
+  const phi = (seed: number) => tf.add(tf.elu(tf.randomNormal([1, 2, n, 64], 0, 1, 'float32', seed)), 1);
+  return [
+    ternary(1, 2048, 2048, 'i2s'),
+    ternary(8, 2048, 1024, 'tq1'),
+    {
+      contract: blockSparseAttentionKernel as unknown as AnyContract,
+      name: `block-sparse N${n} H2 d64 bs64 window 128`,
+      make: () => ({
+        q: tf.randomNormal([1, 2, n, 64], 0, 1, 'float32', 7),
+        k: tf.randomNormal([1, 2, n, 64], 0, 1, 'float32', 8),
+        v: tf.randomNormal([1, 2, n, 64], 0, 1, 'float32', 9),
+        ...windowMask.toTensors(),
+      }),
+      attrs: { blockSize: 64, qLen: n, kvLen: n, scale: 0.125 },
+    },
+    {
+      contract: causalLinearAttentionKernel as unknown as AnyContract,
+      name: `causal linear N${n} H2 F64 dv64 chunk 64`,
+      make: () =>
+        tf.tidy(() => ({
+          phiQ: phi(10),
+          phiK: phi(11),
+          v: tf.randomNormal([1, 2, n, 64], 0, 1, 'float32', 12),
+        })),
+      attrs: { chunkSize: 64, eps: 1e-6 },
+    },
+  ];
+}
+
+/** Each registered kernel vs its contract's reference, same inputs, same backend. */
+async function measureVersusReference(backend: string, runs: number): Promise<ReferenceRow[]> {
+  const rows: ReferenceRow[] = [];
+  for (const c of referenceCases()) {
+    const inputs = c.make();
+    const kernel = await time(() => c.contract.run(inputs, c.attrs), runs);
+    const reference = await time(() => c.contract.reference(inputs, c.attrs), runs);
+    tf.dispose(Object.values(inputs));
+    rows.push({
+      backend,
+      kernel: c.contract.name,
+      case: c.name,
+      kernelMs: kernel.ms,
+      referenceMs: reference.ms,
+      speedup: reference.ms / kernel.ms,
+    });
+  }
+  return rows;
+}
+
 async function main() {
   const rows: BenchRow[] = [];
   const sparse: SparseRow[] = [];
+  const versus: ReferenceRow[] = [];
   const skipped: string[] = [];
-  window.eaBench = { rows, sparse, skipped, userAgent: navigator.userAgent, done: false };
+  window.eaBench = {
+    rows,
+    sparse,
+    versusReference: versus,
+    skipped,
+    userAgent: navigator.userAgent,
+    done: false,
+  };
   for (const backend of backends) {
     let ok = false;
     try {
@@ -210,10 +321,16 @@ async function main() {
       rows.push(row);
       say(JSON.stringify(row));
     }
-    if (backend === 'webgpu' && sparseN > 0) {
+    if ((backend === 'webgpu' || backend === 'webgl') && sparseN > 0) {
       const row = await measureSparse(backend, sparseN, heads, reps);
       sparse.push(row);
       say(JSON.stringify(row));
+    }
+    if (versusReference) {
+      for (const row of await measureVersusReference(backend, reps)) {
+        versus.push(row);
+        say(JSON.stringify(row));
+      }
     }
   }
   // Long runs last, fused on every backend before any plain attempt: a plain attempt that exhausts GPU
@@ -256,6 +373,7 @@ main().catch((error: unknown) => {
   window.eaBench = {
     rows: [],
     sparse: [],
+    versusReference: [],
     skipped: [],
     userAgent: navigator.userAgent,
     done: true,

@@ -42,15 +42,11 @@ export const TOLERANCES: Record<string, { atol: number; rtol: number }> = {
 };
 
 /**
- * Checks that cannot pass on a backend, with the reason (reported as SKIPPED, visibly). tfjs-webgl keeps
- * int32 tensors in float32 textures, so packed ternary words above 2^24 are rounded on upload: neither a
- * GLSL kernel nor core's reference (measured: max error 70–97 against cpu) can be exact there.
+ * Checks that cannot pass on a backend, with the reason (reported as SKIPPED, visibly). Empty: the webgl
+ * ternary kernel repacks the packed words from their exact CPU copy (tfjs-webgl's float32 textures round
+ * int32 above 2^24), so it is compared against the cpu reference like every other kernel.
  */
-const UNSUPPORTED: Record<string, string> = {
-  'EATernaryMatMul/webgl':
-    'tfjs-webgl stores int32 in float32 textures, so packed words above 2^24 lose bits on upload ' +
-    '(core reference on webgl: max error ~1e2 vs cpu); no webgl kernel, use webgpu/wasm/cpu',
-};
+const UNSUPPORTED: Record<string, string> = {};
 
 /** A seeded normal Float32Array (xorshift + Box–Muller): the same data on every backend. */
 function normal(size: number, seed: number): Float32Array {
@@ -72,6 +68,11 @@ interface Check {
   name: string;
   inputs: () => Record<string, tf.Tensor>;
   attrs: object;
+  /**
+   * Runs of the kernel on the same input tensors, the last one compared (default 1): more exercise the
+   * kernels' per-tensor caches.
+   */
+  runs?: number;
 }
 
 function attentionCase(
@@ -146,6 +147,36 @@ export function kernelChecks(): Check[] {
           { blockSize: 64, heads: 3 },
         ),
     ],
+    [
+      'causal N257 H2 bs=64 (partial last block)',
+      [1, 2, 2, 257, 257, 32, 32],
+      64,
+      () => createBlockMask(causal({ qLen: 257, kvLen: 257 }), 257, 257, { blockSize: 64 }),
+    ],
+    [
+      'sliding window r=30 N301 M280 bs=48 dv20',
+      [2, 2, 1, 301, 280, 24, 20],
+      48,
+      () => createBlockMask(slidingWindow({ radius: 30 }), 301, 280, { blockSize: 48 }),
+    ],
+    [
+      'non-causal window r=2000 N90 bs=16 (all blocks)',
+      [1, 1, 1, 90, 70, 8, 8],
+      16,
+      () => createBlockMask(slidingWindow({ radius: 2000 }), 90, 70, { blockSize: 16 }),
+    ],
+    [
+      'causal N100 M60 bs=16 (rows without keys)',
+      [1, 2, 1, 100, 60, 16, 16],
+      16,
+      () => createBlockMask(causal({ qLen: 100, kvLen: 60 }), 100, 60, { blockSize: 16 }),
+    ],
+    [
+      'causal N1200 H4 bs=32 (several webgl chunks)',
+      [1, 4, 4, 1200, 1200, 32, 32],
+      32,
+      () => createBlockMask(causal({ qLen: 1200, kvLen: 1200 }), 1200, 1200, { blockSize: 32 }),
+    ],
   ];
   sparse.forEach(([name, shape, blockSize, mask], i) => {
     const c = attentionCase(name, shape, 100 + 10 * i);
@@ -155,6 +186,8 @@ export function kernelChecks(): Check[] {
       name,
       inputs: () => ({ ...c.make(), ...compiled.toTensors() }),
       attrs: { blockSize, qLen: shape[3]!, kvLen: shape[4]!, scale: 1 / Math.sqrt(c.d) },
+      // The second run reads the bitmasks repacked by the first (webgl caches them per tensor).
+      runs: 2,
     });
   });
   const rope: Array<[number[], number, RopeLayout]> = [
@@ -186,6 +219,10 @@ export function kernelChecks(): Check[] {
     [1, 2, 50, 8, 8, 16],
     [2, 1, 150, 16, 24, 64],
     [1, 1, 70, 4, 70, 32],
+    [1, 3, 1, 8, 5, 16],
+    [2, 2, 97, 12, 20, 97],
+    [1, 2, 333, 16, 16, 1],
+    [1, 4, 1000, 32, 32, 64],
   ];
   linear.forEach(([b, h, n, f, dv, chunkSize], i) => {
     const feature = (x: number) => (x > 0 ? x + 1 : Math.exp(x));
@@ -194,7 +231,7 @@ export function kernelChecks(): Check[] {
     const vv = normal(b! * h! * n! * dv!, 320 + i);
     checks.push({
       kernel: causalLinearAttentionKernel as unknown as Check['kernel'],
-      name: `B${b} H${h} N${n} F${f} dv${dv} (reference chunk ${chunkSize})`,
+      name: `B${b} H${h} N${n} F${f} dv${dv} chunk ${chunkSize}`,
       inputs: () => ({
         phiQ: tf.tensor4d(qv, [b!, h!, n!, f!]),
         phiK: tf.tensor4d(kv, [b!, h!, n!, f!]),
@@ -207,6 +244,12 @@ export function kernelChecks(): Check[] {
   const ternary: Array<[number, number, number, 'i2s' | 'tq1']> = [
     [3, 100, 17, 'i2s'],
     [2, 1000, 33, 'tq1'],
+    [1, 1, 1, 'i2s'],
+    [5, 16, 7, 'i2s'],
+    [4, 20, 9, 'tq1'],
+    [7, 333, 65, 'tq1'],
+    [8, 2048, 96, 'i2s'],
+    [6, 1531, 40, 'tq1'],
   ];
   ternary.forEach(([m, k, n, format], i) => {
     const words = ternaryWordsPerRow(k, format);
@@ -226,7 +269,33 @@ export function kernelChecks(): Check[] {
         activationScales: tf.tensor1d(scales),
       }),
       attrs: { k, n, format },
+      // The second run reads the weights repacked by the first (webgl caches them per tensor).
+      runs: 2,
     });
+  });
+  // Weights computed on the GPU have no exact CPU copy: the webgl kernel falls back to the reference (with
+  // a warning), exact here because every word is below 2^24.
+  const gpuWords = Int32Array.from(normal(5, 430), (x) => Math.floor(Math.abs(x) * 1e9) & 0xffffff);
+  const gpuActivations = Int32Array.from(normal(2 * 12, 431), (x) => Math.round(x * 30));
+  checks.push({
+    kernel: ternaryMatMulKernel as unknown as Check['kernel'],
+    name: 'M2 K12 N5 i2s (weights computed by an op: reference fallback on webgl)',
+    inputs: () => {
+      // tfjs-webgl runs ops on small CPU-resident tensors on the CPU: turn that off for this one add.
+      const cpuForward = tf.env().getBool('WEBGL_CPU_FORWARD');
+      tf.env().set('WEBGL_CPU_FORWARD', false);
+      try {
+        return tf.tidy(() => ({
+          activations: tf.tensor2d(gpuActivations, [2, 12], 'int32'),
+          weights: tf.add(tf.tensor2d(gpuWords, [5, 1], 'int32'), tf.scalar(0, 'int32')),
+          weightScale: tf.scalar(0.5),
+          activationScales: tf.tensor1d([1.5, 0.25]),
+        }));
+      } finally {
+        tf.env().set('WEBGL_CPU_FORWARD', cpuForward);
+      }
+    },
+    attrs: { k: 12, n: 5, format: 'i2s' },
   });
   return checks;
 }
@@ -283,16 +352,26 @@ export async function runKernelChecks(
       }
       const path = tf.getKernel(c.kernel.name, backend) !== undefined ? 'kernel' : 'reference';
       const base = { backend, kernel: c.kernel.name, case: c.name, path, atol, rtol } as const;
+      const tensorsBefore = tf.memory().numTensors;
       const inputs = c.inputs();
       const t0 = performance.now();
       try {
+        for (let run = 1; run < (c.runs ?? 1); run++) tf.dispose(c.kernel.run(inputs, c.attrs));
         const out = c.kernel.run(inputs, c.attrs);
         const data = await out.data();
         const ms = performance.now() - t0;
         const shapeOk = JSON.stringify(out.shape) === JSON.stringify(expected[i]!.shape);
         out.dispose();
+        tf.dispose(Object.values(inputs));
+        const leaked = tf.memory().numTensors - tensorsBefore;
         const err = compare(data as Float32Array, expected[i]!.data as Float32Array, atol, rtol);
-        results.push({ ...base, ...err, ms, pass: shapeOk && err.worstToleranceRatio <= 1 });
+        results.push({
+          ...base,
+          ...err,
+          ms,
+          pass: shapeOk && leaked === 0 && err.worstToleranceRatio <= 1,
+          ...(leaked !== 0 ? { error: `${leaked} tensors leaked` } : {}),
+        });
       } catch (error) {
         results.push({
           ...base,

@@ -37,13 +37,27 @@ export interface KernelModule {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
   readonly exports: KernelExports;
+  /** Which build was loaded. */
+  readonly variant: KernelVariant;
   /** First byte the allocator may use. */
   readonly heapBase: number;
 }
 
-/** Where the shipped binary sits, next to this file (in `src/wasm` and in `dist/wasm`). */
-function binaryUrl(): URL {
-  return new URL('./kernels.wasm', import.meta.url);
+/**
+ * The two builds of `assembly/kernels.ts` the package ships: `'simd128'` (`kernels.wasm`, WebAssembly SIMD)
+ * and `'relaxed-simd'` (`kernels-relaxed.wasm`, the same kernels with relaxed SIMD's fused multiply-add in
+ * the dot products; Chromium 114+ runs it, Node 20 only after {@link enableNodeWasmRelaxedSimd}).
+ */
+export type KernelVariant = 'simd128' | 'relaxed-simd';
+
+/**
+ * Where a shipped binary sits, next to this file (in `src/wasm` and in `dist/wasm`). Each URL is a literal
+ * `new URL('…', import.meta.url)`, the form bundlers recognise and emit as an asset.
+ */
+function binaryUrl(variant: KernelVariant): URL {
+  return variant === 'relaxed-simd'
+    ? new URL('./kernels-relaxed.wasm', import.meta.url)
+    : new URL('./kernels.wasm', import.meta.url);
 }
 
 function isNode(): boolean {
@@ -51,18 +65,19 @@ function isNode(): boolean {
   return typeof p?.versions?.node === 'string';
 }
 
-/** The bytes of `kernels.wasm`: `fs` in Node, `fetch` in browsers (bundlers resolve the URL as an asset). */
-export async function loadKernelBytes(): Promise<ArrayBuffer | Uint8Array> {
-  const url = binaryUrl();
+/** The bytes of a kernel build: `fs` in Node, `fetch` in browsers (bundlers resolve the URL as an asset). */
+export async function loadKernelBytes(variant: KernelVariant = 'simd128'): Promise<ArrayBuffer | Uint8Array> {
+  const url = binaryUrl(variant);
   if (isNode() && url.protocol === 'file:') {
     const fs = await import('node:fs/promises');
     return fs.readFile(url);
   }
   const response = await fetch(url);
   if (!response.ok) {
+    const file = variant === 'relaxed-simd' ? 'kernels-relaxed.wasm' : 'kernels.wasm';
     throw new Error(
       `@efficient-attention/backends could not fetch its kernel module ${url.href} (HTTP ${response.status}): ` +
-        'serve the kernels.wasm file your bundler emitted next to the script that imports the package.',
+        `serve the ${file} file your bundler emitted next to the script that imports the package.`,
     );
   }
   return response.arrayBuffer();
@@ -80,19 +95,19 @@ export function sharedMemorySupported(): boolean {
  * worker threads can run the same code on it); the module is compiled with an imported shared memory, so
  * without `SharedArrayBuffer` (a page that is not cross-origin isolated) it cannot load at all.
  */
-export async function instantiateKernelModule(): Promise<KernelModule> {
+export async function instantiateKernelModule(variant: KernelVariant = 'simd128'): Promise<KernelModule> {
   if (typeof SharedArrayBuffer === 'undefined') {
     throw new Error(
       '@efficient-attention/backends needs SharedArrayBuffer for its wasm kernels: serve the page with ' +
         '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp".',
     );
   }
-  const bytes = await loadKernelBytes();
+  const bytes = await loadKernelBytes(variant);
   const module = await WebAssembly.compile(bytes as BufferSource);
   const memory = new WebAssembly.Memory({ initial: 64, maximum: MAXIMUM_PAGES, shared: true });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as KernelExports & { heapBase: WebAssembly.Global };
-  return { module, memory, exports, heapBase: alignUp(Number(exports.heapBase.value), 64) };
+  return { module, memory, exports, variant, heapBase: alignUp(Number(exports.heapBase.value), 64) };
 }
 
 export function alignUp(x: number, to: number): number {

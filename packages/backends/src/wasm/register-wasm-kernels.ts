@@ -9,9 +9,11 @@ import {
   ternaryMatMulKernel,
 } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { wasmRelaxedSimdSupported } from '../capability-report.js';
 import { blockSparseAttentionWasm } from './block-sparse-attention-wasm.js';
 import { causalLinearAttentionWasm } from './causal-linear-attention-wasm.js';
 import { fusedAttentionWasm } from './fused-attention-wasm.js';
+import type { KernelVariant } from './kernel-module.js';
 import { ropeWasm } from './rope-wasm.js';
 import { ternaryMatMulWasm } from './ternary-matmul-wasm.js';
 import { createWasmRuntime, type WasmRuntime } from './wasm-runtime.js';
@@ -31,12 +33,22 @@ export interface RegisterWasmKernelsOptions {
   threads?: number;
   /** Backends to register for. Default `['wasm', 'cpu']`. */
   backends?: readonly WasmKernelBackend[];
+  /**
+   * Which build of the kernel module to load: `'relaxed-simd'` (fused multiply-add in the dot products:
+   * faster, results within float32 rounding of the other build — whether an `a·b + c` is fused is the
+   * CPU's choice), `'simd128'`, or `'auto'`: relaxed SIMD where this runtime validates it (Chromium; Node 20
+   * after {@link enableNodeWasmRelaxedSimd}), else SIMD128. Asking for `'relaxed-simd'` where it does not
+   * validate is an error. Default `'auto'`.
+   */
+  simd?: 'auto' | KernelVariant;
 }
 
 /** What {@link registerWasmKernels} did. */
 export interface WasmKernelsRegistration {
   /** Threads the kernels run on. */
   threads: number;
+  /** The build of the kernel module that was loaded. */
+  variant: KernelVariant;
   /** Registered `kernelName → backends`. */
   registered: Record<string, WasmKernelBackend[]>;
   /** Kernels left alone because another package had registered them first (e.g. bitnet's `cpu` GEMV). */
@@ -55,7 +67,12 @@ const KERNELS: ReadonlyArray<{ name: string; make: (rt: WasmRuntime) => tf.Kerne
 
 /** The loaded runtime and what this module registered (the one piece of module state: a registry). */
 let current:
-  | { rt: WasmRuntime; threads: number; ours: Array<{ kernelName: string; backendName: string }> }
+  | {
+      rt: WasmRuntime;
+      threads: number;
+      variant: KernelVariant;
+      ours: Array<{ kernelName: string; backendName: string }>;
+    }
   | undefined;
 let loading: Promise<WasmKernelsRegistration> | undefined;
 
@@ -73,8 +90,9 @@ function defaultThreads(): number {
  * BlockMask; https://arxiv.org/abs/2412.05496), `EACausalLinearAttention` (a state scan;
  * https://arxiv.org/abs/2006.16236), `EARope` (https://arxiv.org/abs/2104.09864) and `EATernaryMatMul`
  * (BitNet b1.58, https://arxiv.org/abs/2402.17764). A kernel another package already registered for a
- * backend (bitnet's `cpu` ternary GEMV) is kept. Calling it again with the same threads does nothing; with
- * other threads it restarts the module. Kernels are forward-only: training runs the references.
+ * backend (bitnet's `cpu` ternary GEMV) is kept. Calling it again with the same threads and build does
+ * nothing; with others it restarts the module. Where relaxed SIMD validates (see `options.simd`) the
+ * `kernels-relaxed.wasm` build is loaded. Kernels are forward-only: training runs the references.
  *
  * In browsers the page must be cross-origin isolated (COOP `same-origin`, COEP `require-corp`): the module
  * uses a shared memory even with one thread.
@@ -90,7 +108,7 @@ function defaultThreads(): number {
 export async function registerWasmKernels(
   options: RegisterWasmKernelsOptions = {},
 ): Promise<WasmKernelsRegistration> {
-  assertKnownOptions(FN, options, ['threads', 'backends']);
+  assertKnownOptions(FN, options, ['threads', 'backends', 'simd']);
   const threads = options.threads ?? defaultThreads();
   assertNumber(FN, 'options.threads', threads, { integer: true, min: 1, max: 64 });
   const backends = options.backends ?? WASM_KERNEL_BACKENDS;
@@ -102,12 +120,27 @@ export async function registerWasmKernels(
       backends,
     );
   }
+  const simd = options.simd ?? 'auto';
+  if (simd !== 'auto' && simd !== 'simd128' && simd !== 'relaxed-simd') {
+    throw new InvalidArgumentError(FN, 'options.simd', "'auto', 'simd128' or 'relaxed-simd'", simd);
+  }
+  const relaxed = wasmRelaxedSimdSupported();
+  if (simd === 'relaxed-simd' && !relaxed) {
+    throw new InvalidArgumentError(
+      FN,
+      'options.simd',
+      "'auto' or 'simd128' here: this runtime does not validate relaxed SIMD (in Node 20 call " +
+        'enableNodeWasmRelaxedSimd() first)',
+      simd,
+    );
+  }
+  const variant: KernelVariant = simd === 'auto' ? (relaxed ? 'relaxed-simd' : 'simd128') : simd;
   while (loading) await loading.catch(() => undefined);
   const task = (async () => {
-    if (current === undefined || current.threads !== threads) {
+    if (current === undefined || current.threads !== threads || current.variant !== variant) {
       unregisterWasmKernels();
-      const rt = await createWasmRuntime(threads);
-      current = { rt, threads, ours: [] };
+      const rt = await createWasmRuntime(threads, variant);
+      current = { rt, threads, variant, ours: [] };
     }
     const state = current;
     const registered: Record<string, WasmKernelBackend[]> = {};
@@ -126,7 +159,7 @@ export async function registerWasmKernels(
         registered[name] = [...(registered[name] ?? []), backendName];
       }
     }
-    return { threads: state.rt.threads, registered, keptExisting };
+    return { threads: state.rt.threads, variant: state.variant, registered, keptExisting };
   })();
   loading = task;
   try {

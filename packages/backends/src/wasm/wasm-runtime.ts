@@ -3,6 +3,7 @@ import {
   instantiateKernelModule,
   KernelArena,
   type KernelModule,
+  type KernelVariant,
   type ThreadedFunction,
 } from './kernel-module.js';
 import { KernelThreadPool } from './kernel-thread-pool.js';
@@ -22,9 +23,12 @@ export interface WasmRuntime {
 /** Bytes reserved at the start of the heap for lookup tables (ternary decoding: 2 + 4 KiB). */
 export const TABLES_BYTES = 8192;
 
-/** Loads the kernel module and starts `threads − 1` worker threads over its shared memory. */
-export async function createWasmRuntime(threads: number): Promise<WasmRuntime> {
-  const kernels = await instantiateKernelModule();
+/** Loads a build of the kernel module and starts `threads − 1` worker threads over its shared memory. */
+export async function createWasmRuntime(
+  threads: number,
+  variant: KernelVariant = 'simd128',
+): Promise<WasmRuntime> {
+  const kernels = await instantiateKernelModule(variant);
   const arena = new KernelArena(kernels, kernels.heapBase + TABLES_BYTES);
   const pool = threads > 1 ? await KernelThreadPool.start(kernels, threads) : undefined;
   return {

@@ -1,3 +1,4 @@
+import { type TernaryMatMulAttrs, ternaryWordsPerRow } from '@efficient-attention/core';
 import type * as tf from '@tensorflow/tfjs-core';
 
 const warned = new Set<string>();
@@ -68,4 +69,55 @@ export function attentionDims(
     headDim > 0 &&
     valueDim > 0;
   return ok ? { batch, heads, kvHeads, qLen, kvLen, headDim, valueDim } : undefined;
+}
+
+/** Largest K whose int8 × ternary sums stay exact in float32 after the integer accumulation (as core's reference). */
+const MAX_EXACT_TERNARY_K = 2 ** 24 / 128;
+
+function isTensor(t: tf.TensorInfo | undefined, dtype: string, shape: number[]): boolean {
+  return (
+    t !== undefined &&
+    t.dtype === dtype &&
+    t.shape.length === shape.length &&
+    shape.every((s, i) => t.shape[i] === s)
+  );
+}
+
+/**
+ * The shape of a ternary matmul call the GPU kernels take — activations int32 `[m, k]`, weights int32
+ * `[n, words]`, scalar weight scale, activation scales `[m]`, `1 ≤ k ≤ 2^24/128`, m ≥ 1 — or undefined (the
+ * caller then runs the reference, which raises the validation error).
+ *
+ * @example
+ * ```ts
+ * const shape = ternaryMatMulShape(inputs, attrs);
+ * if (shape === undefined) return referenceFallback(ternaryMatMulKernel, 'webgpu', 'invalid', inputs, attrs);
+ * ```
+ */
+export function ternaryMatMulShape(
+  inputs: Record<string, tf.TensorInfo | undefined>,
+  attrs: unknown,
+): { m: number; k: number; n: number; words: number; format: TernaryMatMulAttrs['format'] } | undefined {
+  const { k, n, format } = (attrs ?? {}) as Partial<TernaryMatMulAttrs>;
+  const a = inputs.activations;
+  const valid =
+    typeof k === 'number' &&
+    Number.isInteger(k) &&
+    k >= 1 &&
+    k <= MAX_EXACT_TERNARY_K &&
+    typeof n === 'number' &&
+    Number.isInteger(n) &&
+    n >= 1 &&
+    (format === 'i2s' || format === 'tq1') &&
+    a !== undefined &&
+    a.shape.length === 2;
+  if (!valid) return undefined;
+  const m = a.shape[0]!;
+  const words = ternaryWordsPerRow(k, format);
+  const shapesOk =
+    isTensor(a, 'int32', [m, k]) &&
+    isTensor(inputs.weights, 'int32', [n, words]) &&
+    isTensor(inputs.weightScale, 'float32', []) &&
+    isTensor(inputs.activationScales, 'float32', [m]);
+  return shapesOk && m > 0 ? { m, k, n, words, format } : undefined;
 }
