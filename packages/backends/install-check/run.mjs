@@ -118,8 +118,12 @@ try {
   const { report, maxError } = result;
   log(
     `backend ${report.backend}, kernel threads ${report.wasm.kernelThreads}, SIMD ${report.wasm.simd}, ` +
+      `kernel build ${report.wasm.kernelVariant}, ` +
       `EAFusedAttention: ${report.kernels.EAFusedAttention}; max |fused − reference| = ${maxError}`,
   );
+  // Chromium validates relaxed SIMD: the second binary (kernels-relaxed.wasm) must have resolved through Vite.
+  if (report.wasm.kernelVariant !== 'relaxed-simd')
+    throw new Error(`expected the relaxed-SIMD kernel build in Chromium, got ${report.wasm.kernelVariant}`);
   if (report.kernels.EAFusedAttention !== 'kernel')
     throw new Error('the wasm kernels did not register in the page');
   if (report.wasm.kernelThreads !== 2)
