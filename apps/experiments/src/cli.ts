@@ -6,8 +6,7 @@
  * JSON file (every number with its config, seed, backend, machine, versions and git commit), a markdown
  * table and SVG plots; `index.json`, `summary.md`, and the exported models under `models/`.
  */
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -16,10 +15,9 @@ import Table from 'cli-table3';
 import { type CliOptions, EXPERIMENT_NAMES, parseCliOptions } from './cli-options.js';
 import type { ExperimentReport, ExportedModel, HeadlineRow } from './experiment.js';
 import { EXPERIMENTS } from './experiments/index.js';
-import { markdownTable } from './markdown-table.js';
 import { validatePreset } from './presets.js';
 import { ProgressDisplay } from './progress-display.js';
-import { type IndexEntry, writeExperiment, writeIndexes } from './results-writer.js';
+import { type IndexEntry, writeExperiment, writeIndexes, writeSummary } from './results-writer.js';
 import { collectRunMetadata } from './run-metadata.js';
 
 const cli = cac('experiments');
@@ -58,7 +56,8 @@ const progress = new ProgressDisplay(only.reduce((s, name) => s + EXPERIMENTS[na
 const reports: ExperimentReport[] = [];
 const entries: IndexEntry[] = [];
 const models: ExportedModel[] = [];
-const headline: (HeadlineRow & { experiment: string })[] = [];
+/** Rows of experiments that crashed (their runs' failures are rows of their own tables). */
+const crashed: (HeadlineRow & { experiment: string })[] = [];
 for (const name of only) {
   const experimentStarted = performance.now();
   try {
@@ -74,7 +73,6 @@ for (const name of only) {
     );
     reports.push(report);
     models.push(...report.models);
-    headline.push(...report.headline.map((h) => ({ experiment: name, ...h })));
     progress.log(
       `${name}: done in ${seconds.toFixed(0)} s, wrote ${name}.json, ${name}.md, ${report.plots.length} plots`,
     );
@@ -82,7 +80,7 @@ for (const name of only) {
     // Runs fail inside experiments without throwing; this is a bug in the experiment itself. Report it and go on.
     const reason = (error as Error).stack ?? String(error);
     progress.log(`${name}: the experiment itself failed: ${reason}`);
-    headline.push({
+    crashed.push({
       experiment: name,
       variant: '—',
       metric: '—',
@@ -101,27 +99,21 @@ for (const report of reports) {
   for (const note of report.notes) console.log(`  · ${note}`);
 }
 const totalSeconds = (performance.now() - started) / 1000;
+// summary.md covers every experiment of the preset in index.json: an --only run keeps the others' rows.
+const summaryRows = writeSummary(
+  outDir,
+  preset.name,
+  EXPERIMENT_NAMES,
+  crashed,
+  `Last run: ${only.join(', ')} in ${totalSeconds.toFixed(0)} s wall clock on ${meta.machine.cpu} (${meta.machine.logicalCores} cores, load ${meta.machine.loadAverage.join(' / ')} at start), backend ${backend}, ${meta.date}. Details per experiment in its .md and .json.`,
+);
 const summary = new Table({
   head: ['experiment', 'variant', 'metric', 'value', 'status'],
   style: { head: [] },
 });
-summary.push(...headline.map((h) => [h.experiment, h.variant, h.metric, h.value, h.status]));
+summary.push(...summaryRows.map((h) => [h.experiment, h.variant, h.metric, h.value, h.status]));
 console.log(
-  `\nComparison (preset ${preset.name}, ${totalSeconds.toFixed(0)} s wall clock):\n${summary.toString()}`,
-);
-writeFileSync(
-  join(outDir, 'summary.md'),
-  [
-    `# Experiments: ${preset.name} preset`,
-    '',
-    markdownTable(
-      ['experiment', 'variant', 'metric', 'value', 'status'],
-      headline.map((h) => [h.experiment, h.variant, h.metric, h.value, h.status]),
-    ),
-    '',
-    `Ran ${only.join(', ')} in ${totalSeconds.toFixed(0)} s wall clock on ${meta.machine.cpu} (${meta.machine.logicalCores} cores, load ${meta.machine.loadAverage.join(' / ')} at start), backend ${backend}, ${meta.date}. Details per experiment in its .md and .json.`,
-    '',
-  ].join('\n'),
+  `\nComparison (preset ${preset.name}, this run ${totalSeconds.toFixed(0)} s wall clock):\n${summary.toString()}`,
 );
 console.log(
   `\nwrote ${outDir}/ (index.json, summary.md, ${entries.length} experiments) in ${totalSeconds.toFixed(0)} s`,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ExperimentReport } from './experiment.js';
 import { lineChartSpec } from './plots.js';
-import { reproduceCommand, writeExperiment, writeIndexes } from './results-writer.js';
+import { reproduceCommand, writeExperiment, writeIndexes, writeSummary } from './results-writer.js';
 import { collectRunMetadata } from './run-metadata.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'experiments-results-'));
@@ -103,5 +103,51 @@ describe('results writer', () => {
       'dense:dense',
       'sparse:new',
     ]);
+  });
+
+  it('builds summary.md from every indexed experiment, so an --only run keeps the other rows', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'experiments-summary-'));
+    const meta = collectRunMetadata();
+    const context = { preset: 'full', backend: 'wasm', seed: 42, meta };
+    const withHeadline = (experiment: 'mqar' | 'listops', value: string): ExperimentReport => ({
+      ...report,
+      experiment,
+      plots: [],
+      headline: [{ variant: 'dense', metric: 'accuracy', value, status: 'ok' }],
+    });
+    const order = ['mqar', 'listops'];
+    const first = await Promise.all([
+      writeExperiment(own, withHeadline('listops', '30%'), context, 20),
+      writeExperiment(own, withHeadline('mqar', '90%'), context, 100),
+    ]);
+    writeIndexes(own, 'full', first, [], order);
+    writeSummary(own, 'full', order, [], 'first run');
+    // Re-run only mqar, and let a third experiment crash: listops's row stays, the crash gets a row.
+    writeIndexes(
+      own,
+      'full',
+      [await writeExperiment(own, withHeadline('mqar', '99%'), context, 50)],
+      [],
+      order,
+    );
+    const rows = writeSummary(
+      own,
+      'full',
+      order,
+      [{ experiment: 'char-lm-bitnet', variant: '—', metric: '—', value: '—', status: 'failed: boom' }],
+      'Last run: mqar',
+    );
+    expect(rows.map((r) => `${r.experiment}:${r.value}`)).toEqual([
+      'mqar:99%',
+      'listops:30%',
+      'char-lm-bitnet:—',
+    ]);
+    const md = readFileSync(join(own, 'summary.md'), 'utf8');
+    expect(md).toContain('| mqar | dense | accuracy | 99% | ok |');
+    expect(md).toContain('| listops | dense | accuracy | 30% | ok |');
+    expect(md).toContain('| char-lm-bitnet | — | — | — | failed: boom |');
+    expect(md).toContain('Last run: mqar');
+    expect(md).toMatch(/mqar 50 s .*listops 20 s .*70 s in all/);
+    rmSync(own, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExperimentReport, ExportedModel } from './experiment.js';
+import type { ExperimentReport, ExportedModel, HeadlineRow } from './experiment.js';
 import { markdownTable } from './markdown-table.js';
 import { renderSvg } from './plots.js';
 import type { RunMetadata } from './run-metadata.js';
@@ -85,6 +85,7 @@ export async function writeExperiment(
         config: report.config,
         table: report.table,
         notes: report.notes,
+        headline: report.headline,
         runs: report.runs,
       },
       null,
@@ -165,4 +166,55 @@ export function writeIndexes(
       2,
     )}\n`,
   );
+}
+
+/**
+ * Writes `summary.md`: the headline rows of every experiment in `index.json` (each read from its JSON), in
+ * `order`, with each experiment's run time, so that an `--only` run updates its rows and keeps the others;
+ * `crashed` adds rows for experiments of this run that threw (they have no JSON). Returns the rows.
+ *
+ * @example
+ * ```ts
+ * writeSummary('results/full', 'full', EXPERIMENT_NAMES, [], 'Last run: mqar in 95 s on …');
+ * ```
+ */
+export function writeSummary(
+  outDir: string,
+  preset: string,
+  order: readonly string[],
+  crashed: ReadonlyArray<HeadlineRow & { experiment: string }>,
+  runLine: string,
+): Array<HeadlineRow & { experiment: string }> {
+  const index = readJson<{ experiments?: IndexEntry[] }>(join(outDir, 'index.json'), {});
+  const entries = [...(index.experiments ?? [])].sort(
+    (a, b) => order.indexOf(a.experiment) - order.indexOf(b.experiment),
+  );
+  const rows: Array<HeadlineRow & { experiment: string }> = [];
+  const times: string[] = [];
+  for (const entry of entries) {
+    const json = readJson<{ headline?: HeadlineRow[] }>(join(outDir, entry.json), {});
+    rows.push(...(json.headline ?? []).map((h) => ({ experiment: entry.experiment, ...h })));
+    times.push(
+      `${entry.experiment} ${entry.wallSeconds.toFixed(0)} s (${entry.date.slice(0, 16).replace('T', ' ')})`,
+    );
+  }
+  rows.push(...crashed);
+  const total = entries.reduce((sum, e) => sum + e.wallSeconds, 0);
+  writeFileSync(
+    join(outDir, 'summary.md'),
+    [
+      `# Experiments: ${preset} preset`,
+      '',
+      markdownTable(
+        ['experiment', 'variant', 'metric', 'value', 'status'],
+        rows.map((h) => [h.experiment, h.variant, h.metric, h.value, h.status]),
+      ),
+      '',
+      runLine,
+      '',
+      `Run time per experiment (wall clock, when it last ran): ${times.join('; ')}; ${total.toFixed(0)} s in all.`,
+      '',
+    ].join('\n'),
+  );
+  return rows;
 }
