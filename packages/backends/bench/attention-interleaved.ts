@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
+import { median } from '@efficient-attention/bench';
 import { fusedAttentionKernel } from '@efficient-attention/core';
 import { enableNodeWasmRelaxedSimd, enableNodeWasmThreads, registerWasmKernels } from '../src/index.js';
 import { ortSession, perHeadAttention } from './attention-baselines.js';
@@ -50,10 +51,6 @@ for (let round = -1; round < ROUNDS; round++) {
     if (round >= 0) times[name]!.push(performance.now() - t0); // round −1 is the warm-up
   }
 }
-const median = (a: number[]) => {
-  const s = [...a].sort((p, q) => p - q);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 console.log(
   `B=1 H=${H} d=${D} N=${N}, ${THREADS} threads, our kernels' ${SIMD} build, ${ROUNDS} interleaved rounds after a warm-up`,
 );

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { BenchCase } from './define-suite.js';
 import { measureCase, measurePair } from './measure-case.js';
+import { median } from './median.js';
 
 const sumCase = (n: number, calls: number[]): BenchCase<tf.Tensor> => ({
   name: `sum N=${n}`,
@@ -40,5 +41,12 @@ describe('measure-case', () => {
     });
     const row = await measureCase('suite', failing, 'cpu', 2);
     expect(row).toMatchObject({ status: 'error', note: 'shapes do not match', case: 'sum N=4' });
+  });
+
+  it('takes medians of odd and even counts without reordering its input', () => {
+    const xs = [4, 1, 3, 2];
+    expect(median(xs)).toBe(2.5);
+    expect(median([5, 9, 1])).toBe(5);
+    expect(xs).toEqual([4, 1, 3, 2]);
   });
 });

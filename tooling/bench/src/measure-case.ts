@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { Bench } from 'tinybench';
 import type { BenchCase } from './define-suite.js';
+import { median } from './median.js';
 
 /** What one case measured on one backend. */
 export interface CaseMeasurement {
@@ -82,12 +83,6 @@ export interface PairMeasurement {
   denominatorMs?: number;
   rounds?: number;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** Sets up both cases, warms each up once, then times `rounds` alternating runs of each. */
 export async function measurePair(
