@@ -27,22 +27,27 @@ export function attentionScratchBytes(dp: i32, dvp: i32, tiles: i32): i32 {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// exp2 on 4 lanes: 2^x = 2^n · 2^f with n = round(x), |f| ≤ ½, 2^f by its degree-6 Taylor polynomial
-// (relative error ≤ 1.3e-7). Lanes below −126 (including −∞: masked scores) give exactly 0.
+// exp2 on 4 lanes: 2^x = 2^n · 2^f with n = round(x), |f| ≤ ½, 2^f by a degree-5 minimax polynomial
+// (relative error 7.5e-8, 2.5e-7 with float32 rounding: about 2 ulp). Lanes below −126 (including −∞:
+// masked scores) give exactly 0. Rounding adds and subtracts 1.5·2²³ (the sum's low mantissa bits are then
+// n, so 2^n's exponent field is one integer add and shift away), and the clamp is `pmax` (one maxps):
+// `nearest`, `trunc_sat` and IEEE `max` cost V8 a dozen instructions more per call. Valid for x ≤ 127,
+// which holds: the kernels only exponentiate s − max ≤ 0.
 
 function exp2v(x: v128): v128 {
   const lo = f32x4.splat(-126.0);
-  const xc = f32x4.max(x, lo);
-  const n = f32x4.nearest(xc);
-  const f = f32x4.sub(xc, n);
-  let p = f32x4.splat(0.000154035304);
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.00133335581));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.00961812911));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.0555041087));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.240226507));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(Mathf.LN2));
-  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const magic = f32x4.splat(12582912.0);
+  const xc = f32x4.pmax(x, lo);
+  const t = f32x4.add(xc, magic);
+  const f = f32x4.sub(xc, f32x4.sub(t, magic));
+  // Estrin's scheme: three independent pairs, then two steps (a short dependency chain, so the loop's
+  // iterations overlap in the CPU).
+  const f2 = f32x4.mul(f, f);
+  const p01 = madd(f, f32x4.splat(0.693146944), f32x4.splat(1.00000012));
+  const p23 = madd(f, f32x4.splat(0.0555071309), f32x4.splat(0.240221202));
+  const p45 = madd(f, f32x4.splat(0.00132764713), f32x4.splat(0.00967554189));
+  const p = madd(f2, madd(f2, p45, p23), p01);
+  const e = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
   return v128.andnot(f32x4.mul(p, e), f32x4.lt(x, lo));
 }
 
@@ -55,6 +60,11 @@ function exp2v(x: v128): v128 {
 function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** out[i] = 2^x[i] for n values (a multiple of 4) by the kernels' exp2 (exported for its accuracy test). */
+export function exp2Batch(x: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) v128.store(out + ((<usize>i) << 2), exp2v(v128.load(x + ((<usize>i) << 2))));
 }
 
 function exp2s(x: f32): f32 {
@@ -120,18 +130,19 @@ function nextTile(counter: usize): i32 {
   return atomic.add<i32>(counter, 1);
 }
 
-/** Starts a query tile: scaled queries (zero rows past `rows`), m = −∞, l = 0, o = 0. */
+/**
+ * Starts a query tile: scaled queries stored dimension-major, qs[dd][r] (rows past `rows` are 0), so the
+ * q·kᵀ loop reads the tile's 4 rows of one dimension at one pointer with constant offsets; m = −∞, l = 0,
+ * o = 0.
+ */
 function beginTile(qRow0: usize, rows: i32, dp: i32, dvp: i32, scale: f32): void {
-  const sv = f32x4.splat(scale);
   for (let r = 0; r < R; r++) {
-    const dst = qsPtr + <usize>(r * dp * 4);
-    if (r < rows) {
-      const src = qRow0 + <usize>(r * dp * 4);
-      for (let dd = 0; dd < dp; dd += 4)
-        v128.store(dst + ((<usize>dd) << 2), f32x4.mul(v128.load(src + ((<usize>dd) << 2)), sv));
-    } else {
-      for (let dd = 0; dd < dp; dd += 4) v128.store(dst + ((<usize>dd) << 2), f32x4.splat(0));
-    }
+    const src = qRow0 + <usize>(r * dp * 4);
+    for (let dd = 0; dd < dp; dd++)
+      store<f32>(
+        qsPtr + <usize>((dd * R + r) * 4),
+        r < rows ? load<f32>(src + ((<usize>dd) << 2)) * scale : 0,
+      );
     for (let dd = 0; dd < dvp; dd += 4) v128.store(oPtr + <usize>((r * dvp + dd) * 4), f32x4.splat(0));
     store<f32>(mPtr + <usize>(r * 4), NEG_INF);
     store<f32>(lPtr + <usize>(r * 4), 0);
@@ -182,45 +193,28 @@ function stepKeys(
       a21 = f32x4.splat(0),
       a30 = f32x4.splat(0),
       a31 = f32x4.splat(0);
-    const q0 = qsPtr,
-      q1 = qsPtr + <usize>(dp * 4),
-      q2 = qsPtr + <usize>(dp * 8),
-      q3 = qsPtr + <usize>(dp * 12);
-    // dp is a multiple of 8: two dimensions per iteration (less loop overhead).
+    // One dimension per iteration: two key vectors, then each row's broadcast query value (8 accumulators,
+    // 2 keys, 1 broadcast, 1 product). Unrolling further made V8 schedule all the loads first and spill.
     let kk = kb;
-    let off: usize = 0;
-    const end = (<usize>dp) << 2;
-    while (off < end) {
-      let k0v = v128.load(kk);
-      let k1v = v128.load(kk, 16);
-      let x = v128.load32_splat(q0 + off);
+    let qq = qsPtr;
+    const qEnd = qsPtr + ((<usize>dp) << 4);
+    while (qq < qEnd) {
+      const k0v = v128.load(kk);
+      const k1v = v128.load(kk, 16);
+      let x = v128.load32_splat(qq);
       a00 = madd(x, k0v, a00);
       a01 = madd(x, k1v, a01);
-      x = v128.load32_splat(q1 + off);
+      x = v128.load32_splat(qq, 4);
       a10 = madd(x, k0v, a10);
       a11 = madd(x, k1v, a11);
-      x = v128.load32_splat(q2 + off);
+      x = v128.load32_splat(qq, 8);
       a20 = madd(x, k0v, a20);
       a21 = madd(x, k1v, a21);
-      x = v128.load32_splat(q3 + off);
+      x = v128.load32_splat(qq, 12);
       a30 = madd(x, k0v, a30);
       a31 = madd(x, k1v, a31);
-      k0v = v128.load(kk, 32);
-      k1v = v128.load(kk, 48);
-      x = v128.load32_splat(q0 + off, 4);
-      a00 = madd(x, k0v, a00);
-      a01 = madd(x, k1v, a01);
-      x = v128.load32_splat(q1 + off, 4);
-      a10 = madd(x, k0v, a10);
-      a11 = madd(x, k1v, a11);
-      x = v128.load32_splat(q2 + off, 4);
-      a20 = madd(x, k0v, a20);
-      a21 = madd(x, k1v, a21);
-      x = v128.load32_splat(q3 + off, 4);
-      a30 = madd(x, k0v, a30);
-      a31 = madd(x, k1v, a31);
-      kk += 64;
-      off += 8;
+      kk += 32;
+      qq += 16;
     }
     const sb = sPtr + ((<usize>c) << 5);
     v128.store(sb, a00);
@@ -253,7 +247,7 @@ function stepKeys(
   for (let r = 0; r < R; r++) {
     const srow = sPtr + <usize>(r * SCORE_TILE * 4);
     let mv = f32x4.splat(NEG_INF);
-    for (let j = 0; j < padded; j += 4) mv = f32x4.max(mv, v128.load(srow + ((<usize>j) << 2)));
+    for (let j = 0; j < padded; j += 4) mv = f32x4.pmax(mv, v128.load(srow + ((<usize>j) << 2)));
     const mx = max(
       max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
       max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),
@@ -287,9 +281,6 @@ function stepKeys(
   }
   // o[r] += Σ_j p[r][j] · v[a0 + j] over the keys that exist (p is 0 for the masked ones).
   const n = width;
-  const s1 = sPtr + <usize>(SCORE_TILE * 4),
-    s2 = sPtr + <usize>(SCORE_TILE * 8),
-    s3 = sPtr + <usize>(SCORE_TILE * 12);
   for (let dc = 0; dc < dvp; dc += 8) {
     let a00 = f32x4.splat(0),
       a01 = f32x4.splat(0),
@@ -301,23 +292,26 @@ function stepKeys(
       a31 = f32x4.splat(0);
     let vb = vPlane + (<usize>a0 * <usize>dvp + <usize>dc) * 4;
     const vStride = (<usize>dvp) << 2;
-    const sEnd = (<usize>n) << 2;
-    for (let off: usize = 0; off < sEnd; off += 4) {
+    // One pointer into the score rows, with the other rows at constant offsets (SCORE_TILE·4 bytes apart).
+    let sp = sPtr;
+    const sEnd = sPtr + ((<usize>n) << 2);
+    while (sp < sEnd) {
       const v0 = v128.load(vb);
       const v1 = v128.load(vb, 16);
-      let x = v128.load32_splat(sPtr + off);
+      let x = v128.load32_splat(sp);
       a00 = madd(x, v0, a00);
       a01 = madd(x, v1, a01);
-      x = v128.load32_splat(s1 + off);
+      x = v128.load32_splat(sp, SCORE_TILE * 4);
       a10 = madd(x, v0, a10);
       a11 = madd(x, v1, a11);
-      x = v128.load32_splat(s2 + off);
+      x = v128.load32_splat(sp, SCORE_TILE * 8);
       a20 = madd(x, v0, a20);
       a21 = madd(x, v1, a21);
-      x = v128.load32_splat(s3 + off);
+      x = v128.load32_splat(sp, SCORE_TILE * 12);
       a30 = madd(x, v0, a30);
       a31 = madd(x, v1, a31);
       vb += vStride;
+      sp += 4;
     }
     const o0 = oPtr + ((<usize>dc) << 2);
     const o1 = o0 + <usize>(dvp * 4),

@@ -22,6 +22,8 @@ export interface KernelExports {
   ternaryMatMul(...args: number[]): void;
   rope(...args: number[]): void;
   causalLinearAttention(...args: number[]): void;
+  /** 2^x of `n` float32 values (a multiple of 4) by the kernels' vector exp2: for its accuracy test. */
+  exp2Batch(x: number, out: number, n: number): void;
 }
 
 /** Names of the exported functions a worker thread may be asked to run. */
