@@ -109,6 +109,12 @@ export function kernelChecks(): Check[] {
       [1, 2, 2, 1500, 1300, 16, 16],
       true,
     ],
+    ['B1 H1 N300 M4501 d16 (several webgl key tiles, odd keys)', [1, 1, 1, 300, 4501, 16, 16], false],
+    [
+      'B1 H2 N2500 M2300 d8 causal (webgl query and key tiles, skipped tiles)',
+      [1, 2, 2, 2500, 2300, 8, 8],
+      true,
+    ],
   ];
   fused.forEach(([name, shape, isCausal], i) => {
     const c = attentionCase(name, shape, 10 * i + 1);
