@@ -1,7 +1,8 @@
 // Browser bench: opens bench.html in headless Chromium (webgl and webgpu on SwiftShader here), prints
 // fused-vs-plain medians and ratios, and writes them to browser/results/bench.json with the user agent.
 // Usage: node browser/bench.mjs [--query=…] (page defaults: sizes=512,1024,2048 heads=2 d=64 reps=3,
-// sparseN=2048 window=128, long=16384 longD=16, vsRef=1 (kernels vs their references): about 12 min on
+// sparseN=2048 window=128, long=16384 longD=16, vsRef=1 (kernels vs their references), parts=1 (the plain
+// path's steps timed alone at the largest size): about 13 min on
 // this machine)
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,6 +48,12 @@ for (const r of report.versusReference ?? []) {
   console.log(
     `vs reference ${r.backend} ${r.kernel} ${r.case}: kernel ${r.kernelMs.toFixed(1)} ms, reference ` +
       `${r.referenceMs.toFixed(1)} ms → ${r.speedup.toFixed(2)}×`,
+  );
+}
+for (const r of report.plainParts ?? []) {
+  console.log(
+    `plain path's steps ${r.backend} N=${r.n} heads=${r.heads}: q·kᵀ ${r.scoresMs.toFixed(1)} ms, softmax ` +
+      `${r.softmaxMs.toFixed(1)} ms, p·v ${r.valuesMs.toFixed(1)} ms → matrix products ${(100 * r.matMulShare).toFixed(0)}%`,
   );
 }
 for (const s of report.skipped) console.log(`SKIPPED ${s}`);

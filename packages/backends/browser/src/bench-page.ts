@@ -47,6 +47,25 @@ export interface SparseRow {
   costPerVisitedBlock: number;
 }
 
+/**
+ * Where the plain path's time goes on a backend: each of its three steps timed alone on prepared inputs
+ * (JSON for browser/bench.mjs). A fused kernel can save the softmax's passes and the N² round trips, not
+ * the two matrix products' arithmetic, so this bounds what fusion can buy there.
+ */
+export interface PlainPartsRow {
+  backend: string;
+  n: number;
+  heads: number;
+  /** matMul(q·scale, kᵀ) → [1, H, N, N]. */
+  scoresMs: number;
+  /** softmax over the last axis of those scores. */
+  softmaxMs: number;
+  /** matMul(p, v). */
+  valuesMs: number;
+  /** (scoresMs + valuesMs) / (scoresMs + softmaxMs + valuesMs): the matrix products' share. */
+  matMulShare: number;
+}
+
 /** A registered kernel vs its contract's tfjs-ops reference on the same backend (JSON for browser/bench.mjs). */
 export interface ReferenceRow {
   backend: string;
@@ -64,6 +83,7 @@ declare global {
       rows: BenchRow[];
       sparse: SparseRow[];
       versusReference: ReferenceRow[];
+      plainParts?: PlainPartsRow[];
       skipped: string[];
       userAgent: string;
       done: boolean;
@@ -88,6 +108,7 @@ const longPlain = params.get('longPlain') !== '0';
 const longFused = params.get('longFused') !== '0';
 const longHeadDim = Number(params.get('longD') ?? 16);
 const versusReference = params.get('vsRef') !== '0';
+const plainParts = params.get('parts') !== '0';
 
 const log = document.querySelector('#log') as HTMLElement;
 const say = (line: string) => {
@@ -173,6 +194,38 @@ async function measure(
   if (row.fusedMs !== undefined && row.plainMs !== undefined) row.speedup = row.plainMs / row.fusedMs;
   tf.dispose([q, k, v]);
   return row;
+}
+
+/** The plain path's steps timed one by one at N = `n` (see {@link PlainPartsRow}). */
+async function measurePlainParts(
+  backend: string,
+  n: number,
+  h: number,
+  runs: number,
+): Promise<PlainPartsRow> {
+  const q = tf.randomNormal([1, h, n, headDim], 0, 1, 'float32', 1);
+  const k = tf.randomNormal([1, h, n, headDim], 0, 1, 'float32', 2);
+  const v = tf.randomNormal([1, h, n, headDim], 0, 1, 'float32', 3);
+  const scale = 1 / Math.sqrt(headDim);
+  // Each step's N² output is read back as one element (a slice that depends on all of it): reading back
+  // the whole tensor would time the download, not the step.
+  const first = (x: tf.Tensor) => tf.tidy(() => tf.slice(x, [0, 0, 0, 0], [1, 1, 1, 1]));
+  const scores = await time(() => tf.tidy(() => first(tf.matMul(tf.mul(q, scale), k, false, true))), runs);
+  const s = tf.tidy(() => tf.matMul(tf.mul(q, scale), k, false, true));
+  const softmax = await time(() => tf.tidy(() => first(tf.softmax(s))), runs);
+  const p = tf.softmax(s);
+  const values = await time(() => tf.tidy(() => first(tf.matMul(p, v))), runs);
+  tf.dispose([q, k, v, s, p]);
+  const total = scores.ms + softmax.ms + values.ms;
+  return {
+    backend,
+    n,
+    heads: h,
+    scoresMs: scores.ms,
+    softmaxMs: softmax.ms,
+    valuesMs: values.ms,
+    matMulShare: (scores.ms + values.ms) / total,
+  };
 }
 
 const sparseN = Number(params.get('sparseN') ?? 2048);
@@ -295,11 +348,13 @@ async function main() {
   const rows: BenchRow[] = [];
   const sparse: SparseRow[] = [];
   const versus: ReferenceRow[] = [];
+  const parts: PlainPartsRow[] = [];
   const skipped: string[] = [];
   window.eaBench = {
     rows,
     sparse,
     versusReference: versus,
+    plainParts: parts,
     skipped,
     userAgent: navigator.userAgent,
     done: false,
@@ -319,6 +374,11 @@ async function main() {
     for (const n of sizes) {
       const row = await measure(backend, n, heads, reps);
       rows.push(row);
+      say(JSON.stringify(row));
+    }
+    if (plainParts && sizes.length > 0) {
+      const row = await measurePlainParts(backend, Math.max(...sizes), heads, reps);
+      parts.push(row);
       say(JSON.stringify(row));
     }
     if ((backend === 'webgpu' || backend === 'webgl') && sparseN > 0) {
