@@ -228,18 +228,39 @@ function stepKeys(
   }
   const padded = chunks << 3;
   if (!exact) {
+    // Four keys at a time: the range test on lanes, and the four keys' bits of the partial block's bitmask
+    // (one 64-bit load covers them wherever they sit in a word) spread onto lanes.
+    const lane = i32x4(0, 1, 2, 3);
+    const laneBit = i32x4(1, 2, 4, 8);
+    const lov = i32x4.splat(k0);
     for (let r = 0; r < R; r++) {
       const srow = sPtr + <usize>(r * SCORE_TILE * 4);
-      const limit = causalLimit + r;
+      const hiv = i32x4.splat(min(k1 - 1, causalLimit + r));
       const bits = maskRows + <usize>(r * maskWords * 4);
-      for (let j = 0; j < padded; j++) {
+      for (let j = 0; j < padded; j += 4) {
         const key = a0 + j;
-        let ok = key >= k0 && key < k1 && key <= limit;
-        if (ok && maskRows !== 0) {
+        const keys = i32x4.add(i32x4.splat(key), lane);
+        let ok = v128.and(i32x4.ge_s(keys, lov), i32x4.le_s(keys, hiv));
+        if (maskRows !== 0) {
           const col = key - maskKey0;
-          ok = ((load<u32>(bits + ((<usize>(col >> 5)) << 2)) >>> (<u32>col & 31)) & 1) !== 0;
+          let b4 = 0;
+          if (col >= 0) {
+            const w = col >> 5;
+            const at = bits + ((<usize>w) << 2);
+            const word: u64 = w + 1 < maskWords ? load<u64>(at) : <u64>load<u32>(at);
+            b4 = <i32>(word >>> <u64>(col & 31)) & 15;
+          } else {
+            // Keys before the block (col < 0) are out of range anyway: only the others' bits matter.
+            for (let i = 0; i < 4; i++) {
+              const ci = col + i;
+              if (ci >= 0)
+                b4 |= (<i32>((load<u32>(bits + ((<usize>(ci >> 5)) << 2)) >>> (<u32>ci & 31)) & 1)) << i;
+            }
+          }
+          ok = v128.and(ok, i32x4.ne(v128.and(i32x4.splat(b4), laneBit), i32x4.splat(0)));
         }
-        if (!ok) store<f32>(srow + ((<usize>j) << 2), NEG_INF);
+        const at = srow + ((<usize>j) << 2);
+        v128.store(at, v128.bitselect(v128.load(at), f32x4.splat(NEG_INF), ok));
       }
     }
   }

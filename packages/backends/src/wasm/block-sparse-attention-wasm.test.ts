@@ -74,6 +74,28 @@ const CASES = [
     mask: () => randomPattern({ kvLen: 70, density: 0.2, seed: 9, perHead: true }),
   },
   {
+    // Blocks start at keys ≡ 2 (mod 4): four-key groups straddle the bitmask's 32-bit words.
+    name: 'dilated window, bs 42 (key groups straddle bitmask words)',
+    b: 1,
+    h: 2,
+    hkv: 2,
+    n: 300,
+    d: 8,
+    bs: 42,
+    mask: () => dilatedSlidingWindow({ radius: 50, dilation: 3 }),
+  },
+  {
+    name: 'per-head random + causal, bs 10',
+    b: 1,
+    h: 2,
+    hkv: 1,
+    n: 95,
+    d: 12,
+    bs: 10,
+    heads: 2,
+    mask: () => andMasks(causal(), randomPattern({ kvLen: 95, density: 0.4, seed: 3, perHead: true })),
+  },
+  {
     name: 'bs 200 > score tile',
     b: 1,
     h: 1,
