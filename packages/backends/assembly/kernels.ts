@@ -622,6 +622,128 @@ export function ternaryMatMul(
   }
 }
 
+// i2s without a table: 64 weights (16 packed bytes) at a time, the four 2-bit codes of every byte shifted and
+// masked onto lanes. Activations are laid out to match: per group g of 64 weights and per shift k (0..3),
+// 16 lanes with lane B = a[64g + 4B + k] (the weight in bits 2k of byte B). Codes are t + 1 ∈ {0, 1, 2}, so
+// Σ t·a = Σ code·a − Σ a, with Σ a computed once per row.
+
+/**
+ * Activations int32 [m][k] → [m][groups][4][16] lanes of i8 (`bytes` 1, relaxed-SIMD build) or i16 (`bytes`
+ * 2), zeros past k, and `sums[row]` = Σ a. Callers check that i8 lanes hold the values.
+ */
+export function prepareI2sActivations(
+  src: usize,
+  dst: usize,
+  sums: usize,
+  m: i32,
+  k: i32,
+  groups: i32,
+  bytes: i32,
+): void {
+  for (let row = 0; row < m; row++) {
+    const s = src + <usize>row * <usize>k * 4;
+    const d = dst + <usize>row * <usize>groups * <usize>(64 * bytes);
+    let total = 0;
+    for (let g = 0; g < groups; g++) {
+      for (let kk = 0; kk < 4; kk++) {
+        for (let b = 0; b < 16; b++) {
+          const j = 64 * g + 4 * b + kk;
+          const v = j < k ? load<i32>(s + ((<usize>j) << 2)) : 0;
+          total += v;
+          const at = d + <usize>((g * 64 + kk * 16 + b) * bytes);
+          if (bytes === 1) store<i8>(at, <i8>v);
+          else store<i16>(at, <i16>v);
+        }
+      }
+    }
+    store<i32>(sums + ((<usize>row) << 2), total);
+  }
+}
+
+/**
+ * out[row][col] = f32(Σ_k a[row][k]·t[k][col]) · activationScales[row] · weightScale for i2s weights
+ * [n][words] (read 16 bytes at a time: the caller leaves 16 bytes after the last row) and activations from
+ * {@link prepareI2sActivations}. `bytes` 2: i16 lanes, `i32x4.dot_i16x8_s` (pmaddwd); `bytes` 1 (relaxed-SIMD
+ * build only): i8 lanes, `i16x8.relaxed_dot_i8x16_i7x16_s` (codes are the 7-bit operand). Exact
+ * integer sums either way.
+ */
+export function ternaryMatMulI2s(
+  act: usize,
+  weights: usize,
+  sums: usize,
+  out: usize,
+  scales: usize,
+  weightScale: f32,
+  m: i32,
+  n: i32,
+  words: i32,
+  groups: i32,
+  bytes: i32,
+): void {
+  const three16 = i16x8.splat(3);
+  const three8 = i8x16.splat(3);
+  for (let row = 0; row < m; row++) {
+    const a = act + <usize>row * <usize>groups * <usize>(64 * bytes);
+    const rowScale = load<f32>(scales + ((<usize>row) << 2));
+    const sumA = load<i32>(sums + ((<usize>row) << 2));
+    for (let col = 0; col < n; col++) {
+      let w = weights + <usize>col * <usize>words * 4;
+      const wEnd = w + ((<usize>groups) << 4);
+      let ap = a;
+      let acc0 = i32x4.splat(0);
+      let acc1 = i32x4.splat(0);
+      if (ASC_FEATURE_RELAXED_SIMD && bytes === 1) {
+        // i16x8.relaxed_dot_i8x16_i7x16_s (pmaddubsw): pairs of products as i16 (|·| ≤ 2·3·128), four of
+        // them summed in i16 (≤ 3072), then widened pairwise. Not i32x4.relaxed_dot_i8x16_i7x16_add_s: Node
+        // 20's V8 (11.3) returns twice the dot product for it.
+        while (w < wEnd) {
+          const wv = v128.load(w);
+          let d = i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(ap), v128.and(wv, three8));
+          d = i16x8.add(
+            d,
+            i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(ap, 16), v128.and(i16x8.shr_u(wv, 2), three8)),
+          );
+          d = i16x8.add(
+            d,
+            i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(ap, 32), v128.and(i16x8.shr_u(wv, 4), three8)),
+          );
+          d = i16x8.add(
+            d,
+            i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(ap, 48), v128.and(i16x8.shr_u(wv, 6), three8)),
+          );
+          acc0 = i32x4.add(acc0, i32x4.extadd_pairwise_i16x8_s(d));
+          w += 16;
+          ap += 64;
+        }
+      } else {
+        while (w < wEnd) {
+          const wv = v128.load(w);
+          const lo = i16x8.extend_low_i8x16_u(wv);
+          const hi = i16x8.extend_high_i8x16_u(wv);
+          acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(v128.and(lo, three16), v128.load(ap)));
+          acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(v128.and(hi, three16), v128.load(ap, 16)));
+          acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(lo, 2), three16), v128.load(ap, 32)));
+          acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(hi, 2), three16), v128.load(ap, 48)));
+          acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(lo, 4), three16), v128.load(ap, 64)));
+          acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(hi, 4), three16), v128.load(ap, 80)));
+          acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(i16x8.shr_u(lo, 6), v128.load(ap, 96)));
+          acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(i16x8.shr_u(hi, 6), v128.load(ap, 112)));
+          w += 16;
+          ap += 128;
+        }
+      }
+      const acc = i32x4.add(acc0, acc1);
+      const sum =
+        i32x4.extract_lane(acc, 0) +
+        i32x4.extract_lane(acc, 1) +
+        i32x4.extract_lane(acc, 2) +
+        i32x4.extract_lane(acc, 3) -
+        sumA;
+      store<f32>(out + ((<usize>row * <usize>n + <usize>col) << 2), <f32>sum * rowScale * weightScale);
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Rotary position embedding (RoFormer eq. 34) of x [planes][n][d] with tables [n][rotaryDim/2].
 

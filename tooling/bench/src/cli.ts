@@ -88,7 +88,7 @@ function runIsolated(
 function runPair(file: string, ratio: BenchRatio, backend: string, rounds: number): Promise<PairMeasurement> {
   return runChild<PairMeasurement>(
     'run-pair.ts',
-    [file, ratio.numerator, ratio.denominator, backend, String(rounds)],
+    [file, ratio.numerator, ratio.denominator, backend, String(rounds), String(ratio.batch ?? 1)],
     (note) => ({ status: 'error', note }),
   );
 }

@@ -34,6 +34,11 @@ export interface BenchRatio {
   interleaved?: boolean;
   /** Timed rounds of an interleaved ratio (default: `--iterations`, else max(7, the suite's iterations)). */
   rounds?: number;
+  /**
+   * Calls per contender per round of an interleaved ratio, timed together (the sample is their mean; default
+   * 1). For sub-millisecond cases, where one call's time is mostly timer resolution and cold caches.
+   */
+  batch?: number;
 }
 
 /** A benchmark suite: `packages/<pkg>/bench/<topic>.bench.ts` default-exports one. */

@@ -28,6 +28,15 @@ describe('measure-case', () => {
     expect(calls).toEqual([4, 8, 4, 8, 4, 8, 4, 8]);
   });
 
+  it('runs `batch` calls per contender per round and reports the mean per call', async () => {
+    await tf.setBackend('cpu');
+    const calls: number[] = [];
+    const pair = await measurePair(sumCase(4, calls), sumCase(8, calls), 'cpu', 2, 3);
+    expect(pair).toMatchObject({ status: 'ok', rounds: 2 });
+    // warm-up round and 2 timed rounds, each 3 numerator calls then 3 denominator calls
+    expect(calls).toEqual(Array.from({ length: 3 }, () => [4, 4, 4, 8, 8, 8]).flat());
+  });
+
   it('reports a failing case as an error row with its message, not a crash', async () => {
     const failing: BenchCase<tf.Tensor> = {
       ...sumCase(4, []),

@@ -90,6 +90,7 @@ export async function measurePair(
   denominator: BenchCase,
   backend: string,
   rounds: number,
+  batch = 1,
 ): Promise<PairMeasurement> {
   try {
     if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} unavailable`);
@@ -100,8 +101,8 @@ export async function measurePair(
     for (let round = -1; round < rounds; round++) {
       for (const [i, c] of cases.entries()) {
         const started = performance.now();
-        settle(c.run(inputs[i]!));
-        if (round >= 0) times[i]!.push(performance.now() - started);
+        for (let call = 0; call < batch; call++) settle(c.run(inputs[i]!));
+        if (round >= 0) times[i]!.push((performance.now() - started) / batch);
       }
     }
     tf.dispose(inputs);

@@ -22,6 +22,16 @@ export interface KernelExports {
   ternaryMatMul(...args: number[]): void;
   rope(...args: number[]): void;
   causalLinearAttention(...args: number[]): void;
+  prepareI2sActivations(
+    src: number,
+    dst: number,
+    sums: number,
+    m: number,
+    k: number,
+    groups: number,
+    bytes: number,
+  ): void;
+  ternaryMatMulI2s(...args: number[]): void;
   /** 2^x of `n` float32 values (a multiple of 4) by the kernels' vector exp2: for its accuracy test. */
   exp2Batch(x: number, out: number, n: number): void;
 }
@@ -118,20 +128,45 @@ export function alignUp(x: number, to: number): number {
 
 /**
  * A bump allocator over the module's memory, reset at the start of every kernel call (kernels run
- * synchronously, one at a time). Views are re-created after a grow (the buffer object changes).
+ * synchronously, one at a time). Views are re-created after a grow (the buffer object changes). Below the
+ * per-call region sits a persistent one (caches, see {@link KernelArena.persist}) that `reset` keeps.
  */
 export class KernelArena {
   private top: number;
+  private base: number;
   constructor(
     private readonly kernels: KernelModule,
-    private readonly base: number,
+    private readonly floor: number,
   ) {
-    this.top = base;
+    this.base = floor;
+    this.top = floor;
   }
 
-  /** Frees everything allocated since the last reset. */
+  /** Frees everything allocated since the last reset (persistent allocations stay). */
   reset(): void {
     this.top = this.base;
+  }
+
+  /**
+   * Reserves `bytes` that survive {@link KernelArena.reset} until {@link KernelArena.clearPersistent}. Call
+   * it right after `reset`, before the call's other allocations.
+   */
+  persist(bytes: number): number {
+    if (this.top !== this.base) throw new Error('KernelArena.persist must come right after reset()');
+    const at = this.alloc(bytes);
+    this.base = this.top;
+    return at;
+  }
+
+  /** Bytes held by persistent allocations. */
+  persistentBytes(): number {
+    return this.base - this.floor;
+  }
+
+  /** Frees every persistent allocation (and the call's). */
+  clearPersistent(): void {
+    this.base = this.floor;
+    this.top = this.floor;
   }
 
   /** Reserves `bytes` (64-byte aligned) and returns the byte offset; grows the memory when needed. */

@@ -2,6 +2,9 @@ import {
   blockSparseAttentionKernel,
   causalLinearAttentionKernel,
   fusedAttentionKernel,
+  ternaryMatMul,
+  ternaryMatMulKernel,
+  ternaryWordsPerRow,
 } from '@efficient-attention/core';
 import { andMasks, causal, createBlockMask, slidingWindow } from '@efficient-attention/sparse-masks';
 import { expectNoLeaks, expectTensorsClose, seededTensor } from '@efficient-attention/test-utils';
@@ -85,5 +88,42 @@ describe('the relaxed-SIMD build (kernels-relaxed.wasm)', () => {
     const out = causalLinearAttentionKernel.run({ phiQ, phiK, v }, attrs);
     expectTensorsClose(out, expected, { atol: 1e-5, rtol: 2e-4 });
     tf.dispose([phiQ, phiK, v, expected, out]);
+  });
+
+  // i2s runs int8 lanes and the relaxed dot product when the activations fit in int8 (the contract), and
+  // int16 lanes otherwise: both bit for bit equal to the reference.
+  [
+    { name: 'int8 activations', low: -128, span: 256 },
+    { name: 'activations outside int8 (int16 lanes)', low: -3000, span: 6001 },
+  ].forEach(({ name, low, span }, i) => {
+    it(`ternary i2s matmul equals the reference bit for bit (${name})`, async () => {
+      await registerWasmKernels({ threads: 1, simd: 'relaxed-simd' });
+      const [m, k, n] = [3, 1000, 37];
+      let s = 99 + i;
+      const next = () => {
+        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+        return s;
+      };
+      const words = ternaryWordsPerRow(k, 'i2s');
+      const inputs = {
+        activations: tf.tensor2d(
+          Int32Array.from({ length: m * k }, () => low + (next() % span)),
+          [m, k],
+          'int32',
+        ),
+        weights: tf.tensor2d(
+          Int32Array.from({ length: n * words }, () => next() | 0),
+          [n, words],
+          'int32',
+        ),
+        weightScale: tf.scalar(0.5),
+        activationScales: tf.tensor1d([0.25, 1, 0.125]),
+      };
+      const attrs = { k, n, format: 'i2s' as const };
+      const expected = ternaryMatMulKernel.reference(inputs, attrs);
+      const out = ternaryMatMul(inputs, attrs);
+      expectTensorsClose(out, expected, { atol: 0, rtol: 0 });
+      tf.dispose([out, expected, ...Object.values(inputs)]);
+    });
   });
 });

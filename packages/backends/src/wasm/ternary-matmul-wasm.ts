@@ -3,61 +3,99 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { readInput, TABLES_BYTES, type WasmRuntime, writeOutput } from './wasm-runtime.js';
 
 /**
- * The `EATernaryMatMul` kernel function over the WebAssembly SIMD module: a 256-entry table turns each
- * packed byte into its ternary values as int16 lanes, and `i32x4.dot_i16x8_s` multiplies 8 of them by 8
- * int16 activations at a time — exact integer sums, then the contract's two float32 scalings in order, so
- * the result equals core's reference bit for bit (BitNet b1.58, https://arxiv.org/abs/2402.17764; table
- * lookup after bitnet.cpp, https://arxiv.org/abs/2410.16144). Single-threaded: a GEMV is memory-bound.
- * Inputs were validated by core's `ternaryMatMul`.
+ * Bytes of packed weights kept in kernel memory between calls. A model's ternary layers reuse the same
+ * weight tensors call after call; the 2-bit words (1 MiB for 2048 × 2048) are copied in once and found by
+ * the tensor's data id (tfjs data is immutable) until the budget is full, then the cache starts over.
+ */
+export const TERNARY_WEIGHT_CACHE_BYTES = 64 * 2 ** 20;
+
+/** Bytes read past a weights buffer: the i2s kernel reads 16 packed bytes at a time. */
+const READ_PAST = 16;
+
+/**
+ * The `EATernaryMatMul` kernel function over the WebAssembly SIMD module (BitNet b1.58,
+ * https://arxiv.org/abs/2402.17764; kernels after bitnet.cpp, https://arxiv.org/abs/2410.16144).
+ *
+ * - 'i2s' (2-bit codes): no table. Sixteen packed bytes (64 weights) at a time, the four codes of every byte
+ *   shifted and masked onto lanes; activations are laid out once per call to match, so the codes meet their
+ *   activations in `i32x4.dot_i16x8_s` (SIMD128) or, in the relaxed-SIMD build when the activations fit in
+ *   int8 (the contract), `i16x8.relaxed_dot_i8x16_i7x16_s` (the codes 0..2 are the 7-bit operand).
+ *   Codes are t + 1, so Σ t·a = Σ code·a − Σ a.
+ * - 'tq1' (base-3 bytes): a 256-entry table turns each byte into its ternary values as int16 lanes for
+ *   `i32x4.dot_i16x8_s`.
+ *
+ * Integer sums are exact, then the contract's two float32 scalings in order, so the result equals core's
+ * reference bit for bit. Packed weights are cached in kernel memory by tensor (see
+ * {@link TERNARY_WEIGHT_CACHE_BYTES}). Single-threaded: a GEMV is memory-bound. Inputs were validated by
+ * core's `ternaryMatMul`.
  *
  * @example
  * ```ts
  * tf.registerKernel({ kernelName: 'EATernaryMatMul', backendName: 'wasm', kernelFunc: ternaryMatMulWasm(rt) });
  * ```
  */
-export function ternaryMatMulWasm(rt: WasmRuntime): tf.KernelFunc {
-  const { kernels } = rt;
-  // Tables live below the arena: i2s (256 × 4 i16) then tq1 (256 × 8 i16).
-  const tables = { i2s: kernels.heapBase, tq1: kernels.heapBase + 2048 };
-  if (TABLES_BYTES < 2048 + 4096) throw new Error('ternary tables do not fit');
-  kernels.exports.fillTernaryTable(tables.i2s, 0);
-  kernels.exports.fillTernaryTable(tables.tq1, 1);
+export function ternaryMatMulWasm(
+  rt: WasmRuntime,
+  { cacheBytes = TERNARY_WEIGHT_CACHE_BYTES }: { cacheBytes?: number } = {},
+): tf.KernelFunc {
+  const { kernels, arena } = rt;
+  // The tq1 table (256 × 8 i16) lives below the arena.
+  const tq1Table = kernels.heapBase;
+  if (TABLES_BYTES < 4096) throw new Error('the ternary table does not fit');
+  kernels.exports.fillTernaryTable(tq1Table, 1);
+  const relaxed = kernels.variant === 'relaxed-simd';
+  let generation = 0;
+  const cached = new WeakMap<object, { at: number; generation: number }>();
+
+  /** The weights' offset in kernel memory: cached, or copied in now (call right after `arena.reset()`). */
+  function weightsIn(backend: tf.KernelBackend, weights: tf.TensorInfo, count: number): number {
+    const hit = cached.get(weights.dataId);
+    if (hit !== undefined && hit.generation === generation) return hit.at;
+    const bytes = count * 4 + READ_PAST;
+    let at: number;
+    if (bytes > cacheBytes) {
+      at = arena.alloc(bytes);
+    } else {
+      if (arena.persistentBytes() + bytes + 64 > cacheBytes) {
+        arena.clearPersistent();
+        generation++;
+      }
+      at = arena.persist(bytes);
+      cached.set(weights.dataId, { at, generation });
+    }
+    arena.i32(at, count).set(readInput(backend, weights));
+    return at;
+  }
+
   return ({ inputs, backend, attrs }) => {
     const { activations, weights, weightScale, activationScales } = inputs as Record<string, tf.TensorInfo>;
     const { k, n, format } = attrs as unknown as TernaryMatMulAttrs;
     const kb = backend as tf.KernelBackend;
     const m = activations!.shape[0]!;
     const words = ternaryWordsPerRow(k, format);
-    const code = format === 'i2s' ? 0 : 1;
-    // Activation lanes: 16 per word (i2s) or 8 per packed byte, 5 used (tq1).
-    const kPad = format === 'i2s' ? words * 16 : words * 4 * 8;
-    const { arena } = rt;
     arena.reset();
+    const wAt = weightsIn(kb, weights!, n * words);
     const aIn = arena.alloc(m * k * 4);
-    const aAt = arena.alloc(m * kPad * 2);
-    const wAt = arena.alloc(n * words * 4);
     const sAt = arena.alloc(m * 4);
     const outAt = arena.alloc(m * n * 4);
-    arena.i32(aIn, m * k).set(readInput(kb, activations!));
-    arena.i32(wAt, n * words).set(readInput(kb, weights!));
+    const a = arena.i32(aIn, m * k);
+    a.set(readInput(kb, activations!));
     arena.f32(sAt, m).set(readInput(kb, activationScales!));
     const beta = readInput(kb, weightScale!)[0]!;
-    kernels.exports.prepareTernaryActivations(aIn, aAt, m, k, kPad, code);
-    kernels.exports.ternaryMatMul(
-      aAt,
-      wAt,
-      format === 'i2s' ? tables.i2s : tables.tq1,
-      outAt,
-      sAt,
-      beta,
-      m,
-      n,
-      words,
-      kPad,
-      code,
-      0,
-      n,
-    );
+    if (format === 'i2s') {
+      const groups = Math.ceil(words / 4);
+      const bytes = relaxed && a.every((x) => x >= -128 && x <= 127) ? 1 : 2;
+      const aAt = arena.alloc(m * groups * 64 * bytes);
+      const sums = arena.alloc(m * 4);
+      kernels.exports.prepareI2sActivations(aIn, aAt, sums, m, k, groups, bytes);
+      kernels.exports.ternaryMatMulI2s(aAt, wAt, sums, outAt, sAt, beta, m, n, words, groups, bytes);
+    } else {
+      // Activation lanes: 8 per packed byte, 5 used.
+      const kPad = words * 4 * 8;
+      const aAt = arena.alloc(m * kPad * 2);
+      kernels.exports.prepareTernaryActivations(aIn, aAt, m, k, kPad, 1);
+      kernels.exports.ternaryMatMul(aAt, wAt, tq1Table, outAt, sAt, beta, m, n, words, kPad, 1, 0, n);
+    }
     return writeOutput(kb, [m, n], arena.f32(outAt, m * n), 1, m * n, m * n);
   };
 }
