@@ -194,7 +194,7 @@ export default defineBenchSuite({
         denominator: `ort MultiHeadAttention N=${N}`,
         target: { op: '<=' as const, value: 2.5 },
         interleaved: true,
-        rounds: 5,
+        rounds: 9,
       },
       {
         name: `ours${build} / ORT plain graph (time)`,
@@ -202,7 +202,7 @@ export default defineBenchSuite({
         denominator: `ort plain graph N=${N}`,
         target: { op: '<=' as const, value: 2.5 },
         interleaved: true,
-        rounds: 5,
+        rounds: 9,
       },
     ]),
     {
@@ -219,7 +219,7 @@ export default defineBenchSuite({
         denominator: `ours dense N=${n}`,
         target: { op: '<=' as const, value: Number((1.5 * density(p, n)).toFixed(4)) },
         interleaved: true,
-        rounds: n >= 16384 ? 2 : 5,
+        rounds: n >= 16384 ? 3 : 7,
       })),
     ),
     ...(['', ' relaxed SIMD'] as const).map((build) => ({
