@@ -503,61 +503,53 @@ export function blockSparseAttention(
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Ternary matrix product (BitNet b1.58). A lookup table maps each packed byte to its ternary values as i16
-// lanes, and i32x4.dot_i16x8_s multiplies 8 of them with 8 int16 activations and adds pairs: integer sums,
-// exact.
+// Ternary matrix products (BitNet b1.58): integer sums, exact.
 
-/** Fills the decoding table at `lut`: 'i2s' (format 0): 256 × 4 i16 (4 base-4 digits − 1 per byte);
- * 'tq1' (format 1): 256 × 8 i16 (5 base-3 digits − 1, then 3 zero lanes). Same digit formula as core's
- * reference, so codes that never come out of a packer decode identically. */
-export function fillTernaryTable(lut: usize, format: i32): void {
-  const radix = format === 0 ? 4 : 3;
-  const digits = format === 0 ? 4 : 5;
-  const lanes = format === 0 ? 4 : 8;
+/** The sum of an i32x4's four lanes. */
+function sumLanes(v: v128): i32 {
+  return (
+    i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3)
+  );
+}
+
+// tq1 (5 base-3 digits per byte) by table: each packed byte maps to its ternary values as i16 lanes, and
+// i32x4.dot_i16x8_s multiplies 8 of them with 8 int16 activations and adds pairs.
+
+/** Fills the tq1 decoding table at `lut`: 256 × 8 i16 (5 base-3 digits − 1, then 3 zero lanes). Same digit
+ * formula as core's reference, so bytes that never come out of a packer (≥ 243) decode identically. */
+export function fillTernaryTable(lut: usize): void {
   for (let byte = 0; byte < 256; byte++) {
     let f = byte;
-    for (let i = 0; i < lanes; i++) {
+    for (let i = 0; i < 8; i++) {
       let t = 0;
-      if (i < digits) {
-        const next = f / radix;
-        t = f - radix * next - 1;
+      if (i < 5) {
+        const next = f / 3;
+        t = f - 3 * next - 1;
         f = next;
       }
-      store<i16>(lut + <usize>((byte * lanes + i) * 2), <i16>t);
+      store<i16>(lut + <usize>((byte * 8 + i) * 2), <i16>t);
     }
   }
 }
 
-/** Activations int32 [m][k] → int16 [m][kPad] in the lane order of the format (zeros in padding lanes). */
-export function prepareTernaryActivations(
-  src: usize,
-  dst: usize,
-  m: i32,
-  k: i32,
-  kPad: i32,
-  format: i32,
-): void {
+/** Activations int32 [m][k] → int16 [m][kPad] in tq1's lane order: byte g holds weights 5g..5g+4 → lanes
+ * 8g..8g+4; lanes 8g+5..8g+7 and lanes past k are 0. */
+export function prepareTernaryActivations(src: usize, dst: usize, m: i32, k: i32, kPad: i32): void {
   for (let row = 0; row < m; row++) {
     const s = src + <usize>row * <usize>k * 4;
     const d = dst + <usize>row * <usize>kPad * 2;
-    if (format === 0) {
-      for (let j = 0; j < kPad; j++)
-        store<i16>(d + ((<usize>j) << 1), j < k ? <i16>load<i32>(s + ((<usize>j) << 2)) : 0);
-    } else {
-      // tq1: byte g holds weights 5g..5g+4 → lanes 8g..8g+4; lanes 8g+5..8g+7 are 0.
-      for (let j = 0; j < kPad; j++) {
-        const g = j >> 3;
-        const lane = j & 7;
-        const w = g * 5 + lane;
-        store<i16>(d + ((<usize>j) << 1), lane < 5 && w < k ? <i16>load<i32>(s + ((<usize>w) << 2)) : 0);
-      }
+    for (let j = 0; j < kPad; j++) {
+      const g = j >> 3;
+      const lane = j & 7;
+      const w = g * 5 + lane;
+      store<i16>(d + ((<usize>j) << 1), lane < 5 && w < k ? <i16>load<i32>(s + ((<usize>w) << 2)) : 0);
     }
   }
 }
 
 /**
- * out[row][col] = f32(Σ_k a[row][k]·t[k][col]) · activationScales[row] · weightScale for columns
- * [colStart, colEnd). `weights` is [n][words] packed rows; `act` from prepareTernaryActivations.
+ * out[row][col] = f32(Σ_k a[row][k]·t[k][col]) · activationScales[row] · weightScale for tq1 weights
+ * `[n][words]` packed rows and activations from prepareTernaryActivations.
  */
 export function ternaryMatMul(
   act: usize,
@@ -570,53 +562,29 @@ export function ternaryMatMul(
   n: i32,
   words: i32,
   kPad: i32,
-  format: i32,
-  colStart: i32,
-  colEnd: i32,
 ): void {
+  const bytes = words * 4;
   for (let row = 0; row < m; row++) {
     const a = act + <usize>row * <usize>kPad * 2;
     const rowScale = load<f32>(scales + ((<usize>row) << 2));
-    for (let col = colStart; col < colEnd; col++) {
+    for (let col = 0; col < n; col++) {
       const w = weights + <usize>col * <usize>words * 4;
       let acc0 = i32x4.splat(0);
       let acc1 = i32x4.splat(0);
-      if (format === 0) {
-        for (let i = 0; i < words; i++) {
-          const wp = w + ((<usize>i) << 2);
-          let t0 = v128.load64_zero(lut + ((<usize>load<u8>(wp)) << 3));
-          t0 = v128.load64_lane(lut + ((<usize>load<u8>(wp, 1)) << 3), t0, 1);
-          let t1 = v128.load64_zero(lut + ((<usize>load<u8>(wp, 2)) << 3));
-          t1 = v128.load64_lane(lut + ((<usize>load<u8>(wp, 3)) << 3), t1, 1);
-          const ap = a + ((<usize>i) << 5);
-          acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(t0, v128.load(ap)));
-          acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(t1, v128.load(ap, 16)));
-        }
-      } else {
-        const bytes = words * 4;
-        for (let g = 0; g < bytes; g += 2) {
-          const ap = a + ((<usize>g) << 4);
-          acc0 = i32x4.add(
-            acc0,
-            i32x4.dot_i16x8_s(v128.load(lut + ((<usize>load<u8>(w + <usize>g)) << 4)), v128.load(ap)),
+      for (let g = 0; g < bytes; g += 2) {
+        const ap = a + ((<usize>g) << 4);
+        acc0 = i32x4.add(
+          acc0,
+          i32x4.dot_i16x8_s(v128.load(lut + ((<usize>load<u8>(w + <usize>g)) << 4)), v128.load(ap)),
+        );
+        if (g + 1 < bytes) {
+          acc1 = i32x4.add(
+            acc1,
+            i32x4.dot_i16x8_s(v128.load(lut + ((<usize>load<u8>(w + <usize>g, 1)) << 4)), v128.load(ap, 16)),
           );
-          if (g + 1 < bytes) {
-            acc1 = i32x4.add(
-              acc1,
-              i32x4.dot_i16x8_s(
-                v128.load(lut + ((<usize>load<u8>(w + <usize>g, 1)) << 4)),
-                v128.load(ap, 16),
-              ),
-            );
-          }
         }
       }
-      const acc = i32x4.add(acc0, acc1);
-      const sum =
-        i32x4.extract_lane(acc, 0) +
-        i32x4.extract_lane(acc, 1) +
-        i32x4.extract_lane(acc, 2) +
-        i32x4.extract_lane(acc, 3);
+      const sum = sumLanes(i32x4.add(acc0, acc1));
       store<f32>(out + ((<usize>row * <usize>n + <usize>col) << 2), <f32>sum * rowScale * weightScale);
     }
   }
@@ -732,13 +700,7 @@ export function ternaryMatMulI2s(
           ap += 128;
         }
       }
-      const acc = i32x4.add(acc0, acc1);
-      const sum =
-        i32x4.extract_lane(acc, 0) +
-        i32x4.extract_lane(acc, 1) +
-        i32x4.extract_lane(acc, 2) +
-        i32x4.extract_lane(acc, 3) -
-        sumA;
+      const sum = sumLanes(i32x4.add(acc0, acc1)) - sumA;
       store<f32>(out + ((<usize>row * <usize>n + <usize>col) << 2), <f32>sum * rowScale * weightScale);
     }
   }

@@ -10,15 +10,10 @@ export interface KernelExports {
   packKeys(k: number, kp: number, planes: number, kvLen: number, dp: number): void;
   attention(...args: number[]): void;
   blockSparseAttention(...args: number[]): void;
-  fillTernaryTable(lut: number, format: number): void;
-  prepareTernaryActivations(
-    src: number,
-    dst: number,
-    m: number,
-    k: number,
-    kPad: number,
-    format: number,
-  ): void;
+  /** tq1's byte → ternary lanes table. */
+  fillTernaryTable(lut: number): void;
+  prepareTernaryActivations(src: number, dst: number, m: number, k: number, kPad: number): void;
+  /** tq1 by table (i2s: {@link KernelExports.ternaryMatMulI2s}). */
   ternaryMatMul(...args: number[]): void;
   rope(...args: number[]): void;
   causalLinearAttention(...args: number[]): void;

@@ -42,7 +42,7 @@ export function ternaryMatMulWasm(
   // The tq1 table (256 × 8 i16) lives below the arena.
   const tq1Table = kernels.heapBase;
   if (TABLES_BYTES < 4096) throw new Error('the ternary table does not fit');
-  kernels.exports.fillTernaryTable(tq1Table, 1);
+  kernels.exports.fillTernaryTable(tq1Table);
   const relaxed = kernels.variant === 'relaxed-simd';
   let generation = 0;
   const cached = new WeakMap<object, { at: number; generation: number }>();
@@ -93,8 +93,8 @@ export function ternaryMatMulWasm(
       // Activation lanes: 8 per packed byte, 5 used.
       const kPad = words * 4 * 8;
       const aAt = arena.alloc(m * kPad * 2);
-      kernels.exports.prepareTernaryActivations(aIn, aAt, m, k, kPad, 1);
-      kernels.exports.ternaryMatMul(aAt, wAt, tq1Table, outAt, sAt, beta, m, n, words, kPad, 1, 0, n);
+      kernels.exports.prepareTernaryActivations(aIn, aAt, m, k, kPad);
+      kernels.exports.ternaryMatMul(aAt, wAt, tq1Table, outAt, sAt, beta, m, n, words, kPad);
     }
     return writeOutput(kb, [m, n], arena.f32(outAt, m * n), 1, m * n, m * n);
   };

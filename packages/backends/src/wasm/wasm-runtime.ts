@@ -20,8 +20,8 @@ export interface WasmRuntime {
   terminate(): void;
 }
 
-/** Bytes reserved at the start of the heap for lookup tables (ternary decoding: 2 + 4 KiB). */
-export const TABLES_BYTES = 8192;
+/** Bytes reserved at the start of the heap for lookup tables (tq1 ternary decoding: 4 KiB). */
+export const TABLES_BYTES = 4096;
 
 /** Loads a build of the kernel module and starts `threads − 1` worker threads over its shared memory. */
 export async function createWasmRuntime(
