@@ -159,22 +159,14 @@ export default defineBenchSuite({
         iterations: sparseIterations(n),
       })),
     ]),
-    {
-      name: 'ours ternary GEMV i2s 1 thread',
+    ...(['', ' relaxed SIMD'] as const).map((build) => ({
+      name: `ours ternary GEMV i2s 1 thread${build}`,
       params: { M: 1, K: GEMV_K, N: GEMV_N, threads: 1 },
       flops: 2 * GEMV_K * GEMV_N,
       setup: ternaryInputs,
       run: (x: ReturnType<typeof ternaryInputs>) => ternaryMatMul(x, { k: GEMV_K, n: GEMV_N, format: 'i2s' }),
       iterations: 200,
-    },
-    {
-      name: 'ours ternary GEMV i2s 1 thread relaxed SIMD',
-      params: { M: 1, K: GEMV_K, N: GEMV_N, threads: 1 },
-      flops: 2 * GEMV_K * GEMV_N,
-      setup: ternaryInputs,
-      run: (x: ReturnType<typeof ternaryInputs>) => ternaryMatMul(x, { k: GEMV_K, n: GEMV_N, format: 'i2s' }),
-      iterations: 200,
-    },
+    })),
     {
       name: 'fp32 GEMV tfjs-wasm matMul',
       params: { M: 1, K: GEMV_K, N: GEMV_N, threads: 1 },

@@ -8,6 +8,7 @@
  * (per-head 2-D matMul → softmax → matMul, threaded SIMD build) and onnxruntime-web (wasm EP, the ONNX
  * models the Node bench feeds onnxruntime-node). browser/wasm-bench.mjs reads window.eaWasmBench.
  */
+import { median } from '@efficient-attention/bench';
 import { fusedAttentionKernel } from '@efficient-attention/core';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import plainWasm from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm?url';
@@ -18,6 +19,7 @@ import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import * as ort from 'onnxruntime-web/wasm';
 import { multiHeadAttentionModel, plainAttentionModel } from '../../bench/onnx-attention-model.js';
+import { perHeadAttention } from '../../bench/per-head-attention.js';
 import type { KernelVariant } from '../../src/wasm/kernel-module.js';
 import { registerWasmKernels } from '../../src/wasm/register-wasm-kernels.js';
 
@@ -144,13 +146,6 @@ const say = (line: string) => {
   console.log(line);
 };
 
-/** The median (the mean of the two middle values for an even count), as @efficient-attention/bench's. */
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let m = 0;
@@ -159,24 +154,6 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
     if (!(x <= m)) m = x; // NaN propagates as NaN
   }
   return m;
-}
-
-/**
- * tfjs's best ops path on wasm (bench/attention-baselines.ts' perHeadAttention, same math; that file
- * imports node:worker_threads, so it is not imported here): per head, 2-D matMuls (XNNPACK) with an
- * explicit transpose.
- */
-function perHeadAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, s: number): tf.Tensor {
-  return tf.tidy(() => {
-    const [, h, len, dim] = q.shape as [number, number, number, number];
-    const qs = tf.unstack(tf.reshape(tf.mul(q, s), [h, len, dim]));
-    const ks = tf.unstack(tf.reshape(k, [h, len, dim]));
-    const vs = tf.unstack(tf.reshape(v, [h, len, dim]));
-    const outs = qs.map((qh, i) =>
-      tf.tidy(() => tf.matMul(tf.softmax(tf.matMul(qh, tf.transpose(ks[i]!))), vs[i]!)),
-    );
-    return tf.reshape(tf.stack(outs), [1, h, len, dim]);
-  });
 }
 
 /** [1, H, N, d] → [1, N, H·d] (and back with `inverse`), for ORT's MultiHeadAttention layout. */
@@ -279,7 +256,7 @@ async function main(): Promise<void> {
     contenders.push({
       id: 'tfjs',
       async run() {
-        const out = perHeadAttention(q, k, v, scale);
+        const out = perHeadAttention({ q, k, v }, scale);
         const data = (await out.data()) as Float32Array;
         out.dispose();
         return data;

@@ -4,7 +4,6 @@ import {
   fusedAttentionKernel,
   ternaryMatMul,
   ternaryMatMulKernel,
-  ternaryWordsPerRow,
 } from '@efficient-attention/core';
 import { andMasks, causal, createBlockMask, slidingWindow } from '@efficient-attention/sparse-masks';
 import { expectNoLeaks, expectTensorsClose, seededTensor } from '@efficient-attention/test-utils';
@@ -14,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wasmRelaxedSimdSupported } from '../capability-report.js';
 import { enableNodeWasmRelaxedSimd } from '../node-wasm-relaxed-simd.js';
 import { registerWasmKernels, unregisterWasmKernels } from './register-wasm-kernels.js';
+import { ternaryInputs } from './testing/ternary-inputs.js';
 
 // This file runs in its own process (vitest's forks pool isolates files), so the V8 flag set here does not
 // reach the other test files: they keep testing the SIMD128 build.
@@ -98,28 +98,9 @@ describe('the relaxed-SIMD build (kernels-relaxed.wasm)', () => {
   ].forEach(({ name, low, span }, i) => {
     it(`ternary i2s matmul equals the reference bit for bit (${name})`, async () => {
       await registerWasmKernels({ threads: 1, simd: 'relaxed-simd' });
-      const [m, k, n] = [3, 1000, 37];
-      let s = 99 + i;
-      const next = () => {
-        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-        return s;
-      };
-      const words = ternaryWordsPerRow(k, 'i2s');
-      const inputs = {
-        activations: tf.tensor2d(
-          Int32Array.from({ length: m * k }, () => low + (next() % span)),
-          [m, k],
-          'int32',
-        ),
-        weights: tf.tensor2d(
-          Int32Array.from({ length: n * words }, () => next() | 0),
-          [n, words],
-          'int32',
-        ),
-        weightScale: tf.scalar(0.5),
-        activationScales: tf.tensor1d([0.25, 1, 0.125]),
-      };
-      const attrs = { k, n, format: 'i2s' as const };
+      const c = { m: 3, k: 1000, n: 37, format: 'i2s' as const };
+      const inputs = ternaryInputs(c, 99 + i, (x) => low + (x % span));
+      const attrs = { k: c.k, n: c.n, format: c.format };
       const expected = ternaryMatMulKernel.reference(inputs, attrs);
       const out = ternaryMatMul(inputs, attrs);
       expectTensorsClose(out, expected, { atol: 0, rtol: 0 });
