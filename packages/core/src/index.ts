@@ -30,12 +30,17 @@ export {
 } from './memory-efficient-attention.js';
 export { createRandom, hashSeed, type RandomSource, seededNormal } from './random.js';
 export {
+  coreMechanisms,
   denseMechanism,
   type MemoryEfficientConfig,
   memoryEfficientMechanism,
   registerCoreMechanisms,
 } from './registry/core-mechanisms.js';
+export { createRegistry, type CreateRegistryOptions, type Named, type Registry } from './registry/create-registry.js';
 export {
+  type BenchmarkCapability,
+  type DecodingContext,
+  type DecodingPlan,
   defineCapabilities,
   type MechanismAccuracy,
   type MechanismApplyOptions,
@@ -43,8 +48,29 @@ export {
   type MechanismContext,
   type MechanismDefinition,
   type MechanismInstance,
+  type RecurrentDecoder,
+  type RegularizationSpec,
 } from './registry/mechanism.js';
-export { attentionMechanisms, MechanismRegistry } from './registry/mechanism-registry.js';
+export { resolveMechanismConfig } from './registry/mechanism-config.js';
+export {
+  attentionMechanisms,
+  createMechanismRegistry,
+  type MechanismRegistry,
+} from './registry/mechanism-registry.js';
+export {
+  type BooleanOption,
+  checkOption,
+  defineOptions,
+  type EnumOption,
+  type IntegerListOption,
+  type NumberOption,
+  type OptionSchema,
+  type OptionSpec,
+  optionDefaults,
+  resolveOptions,
+  type StringOption,
+} from './registry/option-schema.js';
+export { type PaperReference, paper } from './registry/paper-reference.js';
 export { type RowBlocks, type RowBlocksOptions, rowBlocks } from './row-blocks.js';
 export {
   type AttentionWithWeights,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { registerCoreMechanisms } from './core-mechanisms.js';
-import { MechanismRegistry } from './mechanism-registry.js';
+import { createMechanismRegistry } from './mechanism-registry.js';
 
 describe('MechanismRegistry', () => {
   it('registers explicitly, lists sorted names, and refuses duplicates', () => {
-    const registry = new MechanismRegistry();
+    const registry = createMechanismRegistry();
     expect(registry.names()).toEqual([]);
     registerCoreMechanisms(registry);
     expect(registry.names()).toEqual(['dense', 'memory-efficient']);
@@ -16,7 +16,7 @@ describe('MechanismRegistry', () => {
   });
 
   it('freezes definitions and capabilities', () => {
-    const registry = new MechanismRegistry();
+    const registry = createMechanismRegistry();
     registerCoreMechanisms(registry);
     const def = registry.get('memory-efficient');
     expect(Object.isFrozen(def)).toBe(true);
