@@ -51,8 +51,11 @@ function sparseReference(
               x.q[((b * heads + h) * p.qLen + i) * p.headDim + t]! *
               x.k[((b * p.kvHeads + kh) * p.kvLen + j) * p.headDim + t]!;
           }
+          const modded = mod(s * scale, b, h, i, j);
+          // A score modifier's −∞ masks that key (weight exactly 0, as for a masked key).
+          if (modded === Number.NEGATIVE_INFINITY) continue;
           keys.push(j);
-          scores.push(mod(s * scale, b, h, i, j));
+          scores.push(modded);
         }
         if (keys.length === 0) continue;
         const w = normalizer(scores, h);
@@ -205,6 +208,59 @@ describeBackends('adaptivelySparseAttention', () => {
       for (let idx = 0; idx < w.length; idx++) {
         const i = Math.floor(idx / 20) % 20;
         if (Math.abs(i - (idx % 20)) > 3) expect(w[idx]).toBe(0);
+      }
+      tf.dispose([output, weights]);
+    }
+    tf.dispose([q.tensor, k.tensor, v.tensor]);
+  });
+
+  it('gives zeros (never NaN, never weight on masked keys) for rows a score modifier masks entirely, for every normaliser', () => {
+    const p = { batch: 1, kvHeads: 2, group: 1, qLen: 6, kvLen: 6, headDim: 4, valueDim: 3, causal: true };
+    const q = seededTensor([1, 2, 6, 4], 21);
+    const k = seededTensor([1, 2, 6, 4], 22);
+    const v = seededTensor([1, 2, 6, 3], 23);
+    // Row 4 loses every key to the score modifier; row 1 loses its causally allowed keys (kv ≤ 1) to it,
+    // so only causally masked keys are left: both rows are fully masked.
+    const dead = (i: number, j: number) => i === 4 || (i === 1 && j <= 1);
+    const scalar = (s: number, _b: number, _h: number, i: number, j: number) =>
+      dead(i, j) ? Number.NEGATIVE_INFINITY : s;
+    const mod = scoreMod({
+      name: 'kill-rows',
+      scalar,
+      tensor: (s, ctx) => {
+        const i = ctx.qPositions();
+        const j = ctx.kvPositions();
+        const isDead = tf.logicalOr(tf.equal(i, 4), tf.logicalAnd(tf.equal(i, 1), tf.lessEqual(j, 1)));
+        return tf.where(tf.broadcastTo(isDead, s.shape), tf.fill(s.shape, Number.NEGATIVE_INFINITY), s);
+      },
+    });
+    const normalizers: Record<string, RowNormalizer> = {
+      softmax: (z) => {
+        const m = Math.max(...z);
+        const e = z.map((x) => Math.exp(x - m));
+        const t = e.reduce((a, b) => a + b, 0);
+        return Float64Array.from(e, (x) => x / t);
+      },
+      sparsemax: (z) => sparsemax64(z),
+      entmax15: (z) => entmax64(z, 1.5),
+      entmax: (z) => entmax64(z, 1.75),
+    };
+    for (const [normalizer, fn] of Object.entries(normalizers)) {
+      const ref = sparseReference({ q: q.data, k: k.data, v: v.data }, p, fn, undefined, scalar);
+      const { output, weights } = adaptivelySparseAttention(q.tensor, k.tensor, v.tensor, {
+        normalizer: normalizer as 'softmax',
+        ...(normalizer === 'entmax' ? { alpha: 1.75 } : {}),
+        causal: true,
+        scoreMod: mod,
+        returnWeights: true,
+      });
+      expectTensorsClose(output, ref.output, TOL);
+      expectTensorsClose(weights, ref.weights, TOL);
+      const o = output.dataSync();
+      for (let h = 0; h < 2; h++) {
+        for (const row of [1, 4]) {
+          for (let t = 0; t < 3; t++) expect(o[(h * 6 + row) * 3 + t]).toBe(0);
+        }
       }
       tf.dispose([output, weights]);
     }

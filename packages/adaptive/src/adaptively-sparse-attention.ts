@@ -82,8 +82,10 @@ function normalize(
  * attends to a data-dependent subset of keys.
  *
  * Shapes, `scale`, `causal` (bottom-right aligned when qLen ≠ kvLen), `mask` (predicate or boolean tensor)
- * and `scoreMod` behave as in core's `scaledDotProductAttention`; masked keys get weight 0 and rows whose
- * keys are all masked give zeros, never NaN. Gradients reach q, k, v, a score modifier's tensor form and a
+ * and `scoreMod` behave as in core's `scaledDotProductAttention`; masked keys, and keys a score modifier sends
+ * to `−∞`, get weight exactly 0, and rows whose keys are all masked either way give zeros, never NaN (core's
+ * softmax path instead spreads a row a score modifier sends entirely to `−∞` uniformly: masking belongs in
+ * `mask`). A NaN in a masked key never reaches the row. Gradients reach q, k, v, a score modifier's tensor form and a
  * tensor `alpha` (exact custom gradients of the normalisers). Time and memory are O(N²) per head (the
  * normalisers sort or bisect each full row of scores), forward and backward.
  *
@@ -181,9 +183,14 @@ export function adaptivelySparseAttention(
     if (state === 'none') {
       weights = tf.zeros(shape4);
     } else {
-      // Masked scores become −1e30: every normaliser gives them exactly 0.
-      weights = normalize(bias === undefined ? scores : tf.add(scores, bias), normalizer, alpha, iterations);
-      if (rowValid !== undefined) weights = tf.mul(weights, rowValid);
+      // Masked scores become −∞ by a select (adding a bias to a NaN score would keep the NaN in a key the
+      // row cannot see); every normaliser gives −∞ exactly 0.
+      const masked = bias === undefined ? scores : tf.where(tf.equal(bias, 0), scores, -Infinity);
+      // A row left with only −∞ (masked keys, or keys a score modifier sent to −∞) is fully masked: zeros.
+      // (IsInf has a gradient, 0; min(·, 0) leaves only −∞ infinite; a NaN row stays NaN.)
+      const dead = tf.isInf(tf.minimum(tf.max(masked, -1, true), 0));
+      weights = tf.where(dead, 0, normalize(masked, normalizer, alpha, iterations));
+      if (rowValid !== undefined) weights = tf.where(tf.cast(rowValid, 'bool'), weights, 0);
     }
     const wg = tf.reshape(weights, [dims.batch, dims.kvHeads, group * dims.qLen, dims.kvLen]);
     const output = tf.reshape(tf.matMul(wg, v), [

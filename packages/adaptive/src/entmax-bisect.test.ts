@@ -150,6 +150,29 @@ describeBackends('entmaxBisect', () => {
     tf.dispose([x, alpha, value, g, ...perRow]);
   });
 
+  it('gives a uniform row for a row of only −∞ (α = 1.25, 1.5, 1.75, 2), 0 to −∞ entries, never NaN', () => {
+    const ninf = Number.NEGATIVE_INFINITY;
+    const x = tf.tensor2d(
+      [
+        [ninf, ninf, ninf, ninf],
+        [1, ninf, 1, -1e30],
+      ],
+      [2, 4],
+    );
+    for (const alpha of [1.25, 1.5, 1.75, 2]) {
+      const p = entmaxBisect(x, { alpha });
+      // Equal entries split the mass equally whatever α (the closed form of every α-entmax).
+      expectTensorsClose(p, [0.25, 0.25, 0.25, 0.25, 0.5, 0, 0.5, 0], { atol: 1e-6, rtol: 0 });
+      expect([p.dataSync()[5], p.dataSync()[7]]).toEqual([0, 0]);
+      p.dispose();
+    }
+    // The same through a per-row tensor α.
+    const alpha = tf.tensor2d([1.25, 2], [2, 1]);
+    const p = entmaxBisect(x, { alpha });
+    expectTensorsClose(p, [0.25, 0.25, 0.25, 0.25, 0.5, 0, 0.5, 0], { atol: 1e-6, rtol: 0 });
+    tf.dispose([x, alpha, p]);
+  });
+
   it('rejects α ≤ 1 (and below 1.001), bad α shapes, unknown options, bad iterations', () => {
     const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
     expect(() => entmaxBisect(x, { alpha: 1 })).toThrow(InvalidArgumentError);

@@ -108,13 +108,14 @@ export function entmaxBisect(logits: tf.Tensor, options: EntmaxBisectOptions = {
     const p = tf.tidy(() => {
       const am1 = tf.sub(a, 1);
       // Entries 1/(α−1) below the row maximum are never in the support; floor at twice that.
-      const scaled = tf.mul(shiftToRowMax(x, tf.div(2, am1)), am1); // row maximum 0
+      // Row maximum 0, or −2 for a row of only −∞ (floored everywhere: uniform, and the bracket follows).
+      const scaled = tf.mul(shiftToRowMax(x, tf.div(2, am1)), am1);
       // Broadcast once: a same-shape pow is ~8× faster than a broadcasting one on cpu and wasm.
       const exponent = tf.broadcastTo(tf.reciprocal(am1), scaled.shape);
       const pAt = (tau: tf.Tensor) => tf.pow(tf.relu(tf.sub(scaled, tau)), exponent);
-      // Σp(τ) − 1 is ≥ 0 at τ = max − 1 and ≤ 0 at τ = max − n^(1−α); the maximum is 0 here.
-      let lo = tf.neg(tf.onesLike(tf.max(scaled, -1, true)));
-      let width = tf.sub(tf.neg(tf.pow(tf.scalar(1 / n), am1)), lo);
+      // Σp(τ) − 1 is ≥ 0 at τ = max − 1 and ≤ 0 at τ = max − n^(1−α), whatever the maximum is.
+      let lo = tf.sub(tf.max(scaled, -1, true), 1);
+      let width = tf.sub(1, tf.pow(tf.scalar(1 / n), am1));
       for (let i = 0; i < iterations; i++) {
         const [nextLo, nextWidth] = tf.tidy(() => {
           const half = tf.div(width, 2);
