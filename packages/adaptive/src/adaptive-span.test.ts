@@ -110,6 +110,13 @@ describeBackends('AdaptiveSpan', () => {
     span.dispose();
   });
 
+  it('leaves no tensors behind after construction and dispose()', () => {
+    expectNoLeaks(() => {
+      new AdaptiveSpan({ heads: 3, rampSize: 2, maxSpan: 16, initialSpan: 3 }).dispose();
+      new AdaptiveSpan({ heads: 2, rampSize: 2, maxSpan: 16, trainable: false }).dispose();
+    });
+  });
+
   it('leaks no tensors in attention, penalty and gradient steps', () => {
     const span = new AdaptiveSpan({ heads: 2, rampSize: 2, maxSpan: 16, initialSpan: 3 });
     const q = seededTensor([1, 2, 20, 4], 9).tensor;

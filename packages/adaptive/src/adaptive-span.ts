@@ -67,7 +67,9 @@ export class AdaptiveSpan {
     this.heads = options.heads;
     this.rampSize = rampSize;
     this.maxSpan = maxSpan;
-    this.span = tf.variable(tf.fill([options.heads], initialSpan), trainable);
+    const init = tf.fill([options.heads], initialSpan);
+    this.span = tf.variable(init, trainable); // holds its own reference: free `init`, or dispose() leaves it behind
+    init.dispose();
   }
 
   /** The ramp score modifier over the live `span` variable (see {@link spanRampScoreMod}). */

@@ -148,6 +148,12 @@ describeBackends('DynamicSpan', () => {
     dyn.dispose();
   });
 
+  it('leaves no tensors behind after construction and dispose()', () => {
+    expectNoLeaks(() => {
+      new DynamicSpan({ heads: 2, inputDim: 4, rampSize: 2, maxSpan: 16, initialSpan: 4 }).dispose();
+    });
+  });
+
   it('uses options.input instead of q when given, and leaks no tensors', () => {
     const dyn = new DynamicSpan({ heads: 2, inputDim: 5, rampSize: 2, maxSpan: 16, initialSpan: 3, seed: 2 });
     const q = seededTensor([1, 2, 12, 4], 21).tensor;

@@ -84,11 +84,16 @@ export class DynamicSpan {
     this.maxSpan = maxSpan;
     const rng = createRandom(seed);
     const std = 1 / Math.sqrt(options.inputDim);
-    this.weights = tf.variable(
-      tf.tensor2d(rng.normalArray(options.heads * options.inputDim, std), [options.heads, options.inputDim]),
-    );
     const ratio = initialSpan / maxSpan;
-    this.bias = tf.variable(tf.fill([options.heads], Math.log(ratio / (1 - ratio))));
+    const initWeights = tf.tensor2d(rng.normalArray(options.heads * options.inputDim, std), [
+      options.heads,
+      options.inputDim,
+    ]);
+    const initBias = tf.fill([options.heads], Math.log(ratio / (1 - ratio)));
+    // tf.variable holds its own reference to the data: free both, or dispose() leaves them behind.
+    this.weights = tf.variable(initWeights);
+    this.bias = tf.variable(initBias);
+    tf.dispose([initWeights, initBias]);
   }
 
   /** The spans `z = S·σ(x·v + b)` for `x` shaped `[batch, heads, seq, inputDim]` → `[batch, heads, seq, 1]`. */
