@@ -1,6 +1,7 @@
+import { median } from '@efficient-attention/bench/median';
 import { memoryEfficientAttention, scaledDotProductAttention } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { maxAbsDiff, median } from './statistics.js';
+import { maxAbsDiff } from './statistics.js';
 
 /** One measured row of the attention-kernels experiment. */
 export interface KernelRow {

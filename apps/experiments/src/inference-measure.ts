@@ -1,10 +1,10 @@
 import { registerAdaptive } from '@efficient-attention/adaptive';
+import { median } from '@efficient-attention/bench/median';
 import { MechanismRegistry, registerCoreMechanisms, seededNormal } from '@efficient-attention/core';
 import { registerLinearAttention } from '@efficient-attention/linear-attention';
 import { registerSparseMasks } from '@efficient-attention/sparse-masks';
 import * as tf from '@tensorflow/tfjs-core';
 import type { InferenceJob, InferenceOutput } from './jobs.js';
-import { median } from './statistics.js';
 
 /** Every mechanism an inference job may name, in a registry of its own. */
 export function inferenceRegistry(): MechanismRegistry {

@@ -1,3 +1,4 @@
+import { median } from '@efficient-attention/bench/median';
 import { MechanismRegistry, registerCoreMechanisms, seededNormal } from '@efficient-attention/core';
 import { registerLinearAttention } from '@efficient-attention/linear-attention';
 import { registerSparseMasks } from '@efficient-attention/sparse-masks';
@@ -92,7 +93,6 @@ export async function measureAttention(
       await run();
       times.push(performance.now() - start);
     }
-    times.sort((a, b) => a - b);
     const profile = await tf.profile(() => {
       const out = instance.apply(q, k, v);
       out.dispose();
@@ -100,7 +100,7 @@ export async function measureAttention(
     return {
       mechanism,
       n,
-      medianMs: times[Math.floor(times.length / 2)]!,
+      medianMs: median(times),
       peakBytes: profile.peakBytes,
       backend: tf.getBackend(),
     };

@@ -1,9 +1,11 @@
+import { median } from '@efficient-attention/bench/median';
 import { packTernary, quantizeWeights, ternaryGemm } from '@efficient-attention/bitnet';
 import { createRandom, seededNormal } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { MatmulTiming } from './protocol.js';
 
-async function median(repeats: number, run: () => Promise<void>): Promise<number> {
+/** Median ms of `repeats` runs after one warm-up. */
+async function medianTime(repeats: number, run: () => Promise<void>): Promise<number> {
   await run();
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -11,8 +13,7 @@ async function median(repeats: number, run: () => Promise<void>): Promise<number
     await run();
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return median(times);
 }
 
 /**
@@ -23,7 +24,7 @@ export async function matmulTiming(size: number, repeats: number): Promise<Matmu
   const w = seededNormal([size, size], 7, 0.02);
   const x = seededNormal([1, size], 8);
   try {
-    const floatMs = await median(repeats, async () => {
+    const floatMs = await medianTime(repeats, async () => {
       const y = tf.matMul(x, w);
       await y.data();
       y.dispose();
@@ -36,7 +37,7 @@ export async function matmulTiming(size: number, repeats: number): Promise<Matmu
     const random = createRandom(9);
     const activations = Int32Array.from({ length: size }, () => random.int(255) - 127);
     const out = new Int32Array(size);
-    const ternaryMs = await median(repeats, async () => {
+    const ternaryMs = await medianTime(repeats, async () => {
       ternaryGemm({ activations, weights: packed.words, m: 1, k: size, n: size, format: 'i2s', out });
     });
     return {

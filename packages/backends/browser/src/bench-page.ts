@@ -1,5 +1,6 @@
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
+import { median } from '@efficient-attention/bench/median';
 import {
   blockSparseAttentionKernel,
   causalLinearAttentionKernel,
@@ -115,11 +116,6 @@ const say = (line: string) => {
   log.textContent += `${line}\n`;
   console.log(line);
 };
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /** The pinned baseline "plain tfjs ops": matMul(q, kᵀ) → softmax → matMul on 4-D tensors (no mask). */
 function plain(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: number, isCausal: boolean): tf.Tensor {
