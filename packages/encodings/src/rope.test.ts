@@ -241,6 +241,24 @@ describeBackends('rope', () => {
     enc.dispose();
   });
 
+  it('with xPos requires rotate’s role (it scales queries and keys oppositely); without xPos the role changes nothing', () => {
+    const x = seededTensor([1, 1, 3, 8], 5);
+    const xposEnc = rope({ headDim: 8, xpos: true });
+    expect(() => xposEnc.rotate(x.tensor)).toThrow(InvalidArgumentError);
+    expect(() => xposEnc.rotate(x.tensor, { positions: 4 })).toThrow(
+      /rope\.rotate: `options\.role` must be 'query' \| 'key'.*received undefined/,
+    );
+    const plain = rope({ headDim: 8 });
+    const implicit = plain.rotate(x.tensor, { positions: 4 });
+    const asQuery = plain.rotate(x.tensor, { positions: 4, role: 'query' });
+    const asKey = plain.rotate(x.tensor, { positions: 4, role: 'key' });
+    expect(Array.from(implicit.dataSync())).toEqual(Array.from(asQuery.dataSync()));
+    expect(Array.from(implicit.dataSync())).toEqual(Array.from(asKey.dataSync()));
+    tf.dispose([x.tensor, implicit, asQuery, asKey]);
+    xposEnc.dispose();
+    plain.dispose();
+  });
+
   it('applies xPos: queries scaled by ζ^(m/512), keys by ζ^(−n/512), scores still relative', () => {
     const g: Geometry = { batch: 1, heads: 1, seq: 4, headDim: 8, rotaryDim: 8, layout: 'interleaved' };
     const enc = rope({ headDim: 8, layout: 'interleaved', xpos: true });
@@ -320,12 +338,15 @@ describeBackends('rope', () => {
     try {
       expectNoLeaks(() => enc.apply(x, x, { positions: 30 }));
       expectNoLeaks(() =>
-        enc.rotate(x, { positions: [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4] }),
+        enc.rotate(x, {
+          positions: [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4],
+          role: 'key',
+        }),
       );
       expect(cos).not.toHaveBeenCalled();
       expect(sin).not.toHaveBeenCalled();
       // A position past the cached range grows the tables (and computes them once).
-      tf.dispose(enc.rotate(x, { positions: 1000 }));
+      tf.dispose(enc.rotate(x, { positions: 1000, role: 'query' }));
       expect(cos).toHaveBeenCalled();
     } finally {
       cos.mockRestore();

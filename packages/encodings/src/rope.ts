@@ -45,7 +45,8 @@ type Role = 'query' | 'key';
  * dimensions of q and k is rotated by the angle p·θ_i of its position p, so that ⟨rope(q, m), rope(k, n)⟩
  * depends on the positions only through m − n. Supports partial rotation (`rotaryDim`), both pair
  * layouts, explicit positions and offsets for KV caches, context extension (`scaling`: PI, NTK-aware,
- * YaRN) and xPos.
+ * YaRN) and xPos. With xPos, `rotate` needs `role: 'query' | 'key'` (xPos scales the two oppositely, so a
+ * missing role throws); without xPos the role changes nothing and may be left out. `apply` knows which is which.
  *
  * Tables: cos and sin of every (position, pair) are computed in float64 once and cached as float32
  * tensors per backend, growing by doubling with the largest position seen; `dispose()` frees them.
@@ -145,12 +146,22 @@ export function rope(options: RopeOptions): RotaryEncoding {
     rotate(x: tf.Tensor, options?: RotateOptions): tf.Tensor4D {
       const fn = `${FN}.rotate`;
       assertKnownOptions(fn, options, ['positions', 'role']);
-      const role = options?.role ?? 'query';
-      if (role !== 'query' && role !== 'key') {
-        throw new InvalidArgumentError(fn, 'options.role', "'query' or 'key'", role);
-      }
       checkInput(fn, 'x', x);
       const positions = resolve(fn, 'options.positions', options?.positions, x.shape[2]!);
+      // xPos scales queries and keys oppositely: a default would silently give keys the query scaling.
+      // Without xPos both roles read the same tables, so the role may be left out.
+      const role = options?.role ?? (xp === undefined ? 'query' : undefined);
+      if (role !== 'query' && role !== 'key') {
+        throw new InvalidArgumentError(
+          fn,
+          'options.role',
+          "'query' | 'key'",
+          role,
+          xp !== undefined && role === undefined
+            ? 'With xPos the role is required: pass { role: "query" } for queries and { role: "key" } for keys.'
+            : undefined,
+        );
+      }
       return tf.tidy(() => run(x, tableRows(role, positions)));
     },
     apply(q: tf.Tensor, k: tf.Tensor, options?: RotaryApplyOptions): { q: tf.Tensor4D; k: tf.Tensor4D } {
