@@ -6,14 +6,14 @@
  * works offline and dark mode switches. Screenshots go to docs/e2e-screenshots/. Exits 1 on any failure.
  *
  * Usage: `pnpm --filter @efficient-attention/docs test:e2e` (builds first), or `node e2e/run-e2e.mjs` to test
- * an existing build. Env: CHROMIUM (default /usr/bin/chromium).
+ * an existing build. Env: CHROMIUM_PATH (default /usr/bin/chromium).
  */
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '@efficient-attention/bench/chromium';
 
 const require = createRequire(import.meta.url);
 const siteDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -227,18 +227,7 @@ async function main() {
   mkdirSync(shotsDir, { recursive: true });
   const server = await startServer();
   const origin = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const started = Date.now();
   try {
     const context = await browser.newContext({

@@ -7,22 +7,11 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '@efficient-attention/bench/chromium';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shots = join(root, 'e2e-screenshots');
 const vite = join(root, 'node_modules', '.bin', 'vite');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-];
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -336,8 +325,7 @@ async function main() {
   try {
     const base = `http://127.0.0.1:${port}/`;
     await waitForServer(base, 30_000);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
-    // playwright gives launch() a fresh temporary profile of its own (BROWSER.md: one per run).
+    browser = await launchChromium({ webgpu: true });
     const only = process.argv.slice(2);
     for (const [name, run] of Object.entries(tests)) {
       if (only.length > 0 && !only.includes(name)) continue;

@@ -1,7 +1,7 @@
 // Install check for browsers (`pnpm --filter @efficient-attention/backends test:install`): packs core and
 // backends, installs the tarballs into a fresh Vite project (npm, with the tfjs peers), builds it, serves it on
 // 127.0.0.1 with COOP/COEP (the kernels' memory is shared), and runs the fused attention kernel in headless
-// Debian Chromium through playwright-core, comparing it to core's tfjs-ops reference. It proves that
+// Chromium (the repository's one launcher), comparing it to core's tfjs-ops reference. It proves that
 // `kernels.wasm` and the Web Workers resolve through a bundler. Needs the npm registry and /usr/bin/chromium.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -94,19 +94,8 @@ try {
   const url = server.resolvedUrls.local[0];
   log(`serving ${url}`);
 
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const { launchChromium } = await import('@efficient-attention/bench/chromium');
+  browser = await launchChromium();
   const page = await browser.newPage();
   const consoleLines = [];
   page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
