@@ -109,8 +109,8 @@ export interface RecurrentDecoder {
 /**
  * How one layer decodes token by token:
  * - `kv-cache`: keep every key and value (or the last `window` of them, a rolling cache), and attend from
- *   the new query with `attend` (`'instance'`: the instance's own `apply`; `'dense'`: exact dense attention,
- *   right for exact mechanisms whose mask is given by `maskAt`). `maskAt(position)` rebuilds the
+ *   the new query with `attend` (`'instance'`: the instance's own `apply`; `'exact'`: dense softmax attention
+ *   under the mask, right for exact mechanisms whose mask is given by `maskAt`). `maskAt(position)` rebuilds the
  *   mechanism's mask pattern for a square prefix of `position + 1` tokens (the new query is its last row).
  * - `recurrent`: a running state (causal linear attention, Katharopoulos et al. 2020 §3.4).
  * - `recompute`: run the whole prefix again each step (mechanisms that cannot attend from one query).
@@ -120,7 +120,7 @@ export type DecodingPlan =
       readonly kind: 'kv-cache';
       /** Keep only the last `window` keys (a causal sliding window of `window` tokens, the query included). */
       readonly window?: number;
-      readonly attend?: 'instance' | 'dense';
+      readonly attend?: 'instance' | 'exact';
       readonly maskAt?: (position: number) => MaskMod;
     }
   | {
