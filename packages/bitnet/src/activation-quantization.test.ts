@@ -1,9 +1,11 @@
+import { ternaryMatMul } from '@efficient-attention/core';
 import { describeBackends, expectNoLeaks, seededTensor } from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { fakeQuantizeActivations, quantizeActivations } from './activation-quantization.js';
 import { referenceActivationQuantize } from './reference-quantizers.test-support.js';
+import { packTernary } from './ternary-packing.js';
 
 const caseArbitrary = fc.record({
   lead: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 2 }),
@@ -65,6 +67,38 @@ describeBackends('activation quantizer', () => {
       }),
       { numRuns: 40, seed: 11 },
     );
+  });
+
+  it('composes with core’s ternaryMatMul without reshaping: out = Σ values·t · scale · β (float64)', () => {
+    const [m, k, n] = [3, 21, 4];
+    const x = seededTensor([m, k], 17);
+    // W [K, N] ternary, packed by columns (row n of the packing = column n of W).
+    const t = Array.from({ length: k * n }, (_, i) => ((i * 7 + 3) % 3) - 1);
+    const columns = Array.from({ length: n * k }, (_, i) => t[(i % k) * n + Math.floor(i / k)]!);
+    const packed = packTernary(columns, 'i2s', { rowLength: k });
+    const weights = tf.tensor2d(packed.words, [n, packed.words.length / n], 'int32');
+    const beta = tf.scalar(0.75);
+    const { values, scales } = quantizeActivations(x.tensor);
+    const out = ternaryMatMul(
+      { activations: values, weights, weightScale: beta, activationScales: scales },
+      { k, n, format: 'i2s' },
+    );
+    const v = values.dataSync();
+    const sc = scales.dataSync();
+    const expected = new Float64Array(m * n);
+    for (let r = 0; r < m; r++)
+      for (let c = 0; c < n; c++) {
+        let acc = 0;
+        for (let j = 0; j < k; j++) acc += v[r * k + j]! * t[j * n + c]!;
+        expected[r * n + c] = acc * sc[r]! * 0.75;
+      }
+    expect(out.shape).toEqual([m, n]);
+    const got = out.dataSync();
+    // Two float32 roundings (·scale, ·β) on an exact integer sum: relative error ≤ 2⁻²³.
+    for (let i = 0; i < expected.length; i++) {
+      expect(Math.abs(got[i]! - expected[i]!)).toBeLessThanOrEqual(2 ** -23 * Math.abs(expected[i]!));
+    }
+    tf.dispose([x.tensor, weights, beta, values, scales, out]);
   });
 
   it('passes gradients straight through (identity: the absmax scaling never clips)', () => {

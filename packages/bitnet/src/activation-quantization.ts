@@ -5,7 +5,10 @@ import { assertFloat32Tensor } from './tensor-arguments.js';
 export interface QuantizedActivations {
   /** int32 (tfjs has no int8), same shape as x, in [−128, 127]. */
   values: tf.Tensor;
-  /** float32 `[..., 1]`: one dequantising scale per token, max(‖x‖∞, 1e-5) / 127. */
+  /**
+   * float32 `[..., 1]`: one dequantising scale per token, max(‖x‖∞, 1e-5) / 127. It broadcasts against
+   * `values`, and for 2-D x (`[M, K]`) it is the `activationScales` `[M, 1]` core's `ternaryMatMul` takes.
+   */
   scales: tf.Tensor;
 }
 

@@ -129,7 +129,7 @@ export function bitLinearPacked(
           activations: values,
           weights: packed.weights,
           weightScale: packed.scale,
-          activationScales: tf.reshape(scales, [-1]),
+          activationScales: scales, // [rows, 1], as quantizeActivations returns it
         },
         { k: packed.inFeatures, n: packed.outFeatures, format: packed.format },
       );

@@ -131,6 +131,34 @@ describeBackends('ternaryMatMul (EATernaryMatMul reference)', () => {
     tf.dispose([ones, tq1, i2s, ...Object.values(scales)]);
   });
 
+  it('takes activationScales as [M, 1] (the shape quantizeActivations returns) exactly as [M]; rejects [1, M] and [M, 2]', () => {
+    fc.assert(
+      fc.property(caseArbitrary, (p) => {
+        const c = buildCase(p);
+        const column = tf.reshape(c.inputs.activationScales, [p.m, 1]);
+        try {
+          const out = ternaryMatMul({ ...c.inputs, activationScales: column }, c.attrs);
+          expect(out.shape).toEqual([p.m, p.n]);
+          expect(Array.from(out.dataSync())).toEqual(Array.from(c.expected));
+          out.dispose();
+          expectNoLeaks(() => ternaryMatMul({ ...c.inputs, activationScales: column }, c.attrs));
+        } finally {
+          tf.dispose([column, ...Object.values(c.inputs)]);
+        }
+      }),
+      { numRuns: 20, seed: 2110 },
+    );
+    const c = buildCase({ m: 2, k: 20, n: 3, format: 'i2s', seed: 1 });
+    const row = tf.ones([1, 2]);
+    const wide = tf.ones([2, 2]);
+    for (const scales of [row, wide]) {
+      expect(() => ternaryMatMul({ ...c.inputs, activationScales: scales }, c.attrs)).toThrow(
+        /`activationScales.shape` must be \[2\] or \[2, 1\]/,
+      );
+    }
+    tf.dispose([row, wide, ...Object.values(c.inputs)]);
+  });
+
   it('rejects wrong dtypes, shapes and attributes with errors naming the parameter', () => {
     const c = buildCase({ m: 2, k: 20, n: 3, format: 'i2s', seed: 1 });
     const bad =

@@ -51,7 +51,12 @@ export interface TernaryMatMulInputs extends Record<string, tf.Tensor> {
   weights: tf.Tensor;
   /** Per-tensor weight scale β (W ≈ β·t), a float32 scalar. */
   weightScale: tf.Tensor;
-  /** Per-token activation scales (x[m] ≈ activationScales[m]·activations[m]), float32 `[M]`. */
+  /**
+   * Per-token activation scales (x[m] ≈ activationScales[m]·activations[m]), float32 `[M, 1]` — the shape
+   * `quantizeActivations` returns, which also broadcasts against `[M, K]` — or `[M]`. {@link ternaryMatMul}
+   * accepts both and hands kernels `[M]` (the kernel ABI: M floats, one per row); other shapes, such as
+   * `[1, M]`, are rejected.
+   */
   activationScales: tf.Tensor;
 }
 
@@ -113,7 +118,16 @@ export const ternaryMatMulKernel = defineKernelContract<TernaryMatMulInputs, Ter
  */
 export function ternaryMatMul(inputs: TernaryMatMulInputs, attrs: TernaryMatMulAttrs): tf.Tensor2D {
   validateTernaryMatMul(inputs, attrs);
-  return ternaryMatMulKernel.run(inputs, attrs) as tf.Tensor2D;
+  const scales = inputs.activationScales;
+  if (scales.rank === 1) return ternaryMatMulKernel.run(inputs, attrs) as tf.Tensor2D;
+  // [M, 1] → [M]: kernels read M floats and some (webgl) index them by row alone.
+  return tf.tidy(
+    () =>
+      ternaryMatMulKernel.run(
+        { ...inputs, activationScales: tf.reshape(scales, [scales.shape[0]!]) },
+        attrs,
+      ) as tf.Tensor2D,
+  );
 }
 
 function assertTernaryFormat(fn: string, parameter: string, format: unknown): void {
@@ -162,7 +176,18 @@ function validateTernaryMatMul(inputs: TernaryMatMulInputs, attrs: TernaryMatMul
   assertTensor('activations', a, 'int32', [m, attrs.k]);
   assertTensor('weights', inputs.weights, 'int32', [attrs.n, ternaryWordsPerRow(attrs.k, attrs.format)]);
   assertTensor('weightScale', inputs.weightScale, 'float32', []);
-  assertTensor('activationScales', inputs.activationScales, 'float32', [m]);
+  const scales = inputs.activationScales as tf.Tensor | null | undefined;
+  // [M, 1] (quantizeActivations' per-token column) or [M]; a row [1, M] would read as per-column scales.
+  const column = scales !== null && typeof scales === 'object' && scales.rank === 2;
+  if (column && (scales.shape[0] !== m || scales.shape[1] !== 1)) {
+    throw new InvalidArgumentError(
+      FN,
+      'activationScales.shape',
+      `[${m}] or [${m}, 1] (one scale per activation row)`,
+      scales.shape,
+    );
+  }
+  assertTensor('activationScales', scales, 'float32', column ? [m, 1] : [m]);
 }
 
 /**
