@@ -24,8 +24,9 @@ describe('bigBird', () => {
       ████······██
       ████······██`,
     );
-    // Every non-global row of blocks: its window, the global blocks and exactly r random blocks drawn
-    // (Floyd on hashSeed(seed, h, row, j)) from the blocks outside both, in ascending order.
+    // Every non-global row of blocks: its window, the global blocks (g = 2: the first and the last) and
+    // exactly r random blocks drawn (Floyd on hashSeed(seed, h, row, j)) from the blocks outside both, in
+    // ascending order.
     const n = 10;
     const [g, w, r, seed] = [2, 3, 3, 9];
     const grid = createMaskArray(
@@ -33,8 +34,8 @@ describe('bigBird', () => {
       4 * n,
       4 * n,
     )[0]![0]!;
-    for (let a = g; a < n; a++) {
-      const pool = [...Array(n).keys()].filter((c) => c >= g && Math.abs(c - a) > 1);
+    for (let a = 1; a < n - 1; a++) {
+      const pool = [...Array(n).keys()].filter((c) => c >= 1 && c < n - 1 && Math.abs(c - a) > 1);
       const picked = new Set<number>();
       const k = Math.min(r, pool.length);
       for (let j = pool.length - k; j < pool.length; j++) {
@@ -42,10 +43,33 @@ describe('bigBird', () => {
         picked.add(picked.has(t) ? j : t);
       }
       const expected = new Set(
-        [0, 1, a - 1, a, a + 1, ...[...picked].map((i) => pool[i]!)].filter((c) => c < n),
+        [0, n - 1, a - 1, a, a + 1, ...[...picked].map((i) => pool[i]!)].filter((c) => c < n),
       );
       const seen = new Set(grid[4 * a]!.flatMap((x, kv) => (x ? [Math.floor(kv / 4)] : [])));
       expect([...seen].sort((x, y) => x - y)).toEqual([...expected].sort((x, y) => x - y));
+    }
+  });
+
+  it('makes the first ⌈g/2⌉ and the last ⌊g/2⌋ blocks global (the paper’s ITC and HF: first and last for g = 2)', () => {
+    const n = 8;
+    for (const g of [1, 2, 3, 4]) {
+      const grid = createMaskArray(
+        bigBird({ seqLen: 2 * n, blockSize: 2, windowBlocks: 1, globalBlocks: g, randomBlocks: 0 }),
+        2 * n,
+        2 * n,
+      )[0]![0]!;
+      const globals = new Set<number>();
+      for (let c = 0; c < Math.ceil(g / 2); c++) globals.add(c);
+      for (let c = n - Math.floor(g / 2); c < n; c++) globals.add(c);
+      for (let q = 0; q < 2 * n; q++) {
+        const a = Math.floor(q / 2);
+        for (let kv = 0; kv < 2 * n; kv++) {
+          const c = Math.floor(kv / 2);
+          // Window 1 (the diagonal block), no random blocks: global rows, global columns, the diagonal.
+          const allowed = globals.has(a) || globals.has(c) || a === c;
+          expect(grid[q]![kv], `g=${g} q=${q} kv=${kv}`).toBe(allowed);
+        }
+      }
     }
   });
 

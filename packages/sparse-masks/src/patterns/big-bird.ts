@@ -11,7 +11,11 @@ export interface BigBirdOptions {
   blockSize?: number;
   /** Window width in blocks `w` (odd ≥ 1): block `a` sees blocks `a − (w−1)/2 … a + (w−1)/2`. Default 3. */
   windowBlocks?: number;
-  /** Number `g` of leading global blocks: they see everything and everything sees them. Default 2. */
+  /**
+   * Number `g` of global blocks: the first ⌈g/2⌉ and the last ⌊g/2⌋ blocks (g = 2: the first and the last,
+   * as the paper's ITC and Hugging Face's implementation). They see everything and everything sees them.
+   * Default 2.
+   */
   globalBlocks?: number;
   /** Random key blocks `r` per (non-global) query block, drawn outside its window and the global blocks. Default 3. */
   randomBlocks?: number;
@@ -25,8 +29,10 @@ const FN = 'bigBird';
 
 /**
  * BigBird attention, block-aligned as in the paper's implementation: with blocks of `blockSize` positions,
- * query block `a` attends key block `c` when `a < g` or `c < g` (global blocks), `|a − c| ≤ (w − 1)/2`
- * (window), or `c` is one of the `r` random blocks of row `a` — distinct blocks drawn uniformly from those
+ * query block `a` attends key block `c` when `a` or `c` is global — the first ⌈g/2⌉ and the last ⌊g/2⌋ of
+ * the `B` blocks, so for the default g = 2 the first and the last block, as the paper's ITC construction
+ * (§2) and Hugging Face's `BigBirdBlockSparseAttention` place them — when `|a − c| ≤ (w − 1)/2` (window), or
+ * when `c` is one of the `r` random blocks of row `a` — distinct blocks drawn uniformly from those
  * outside the window and the global blocks (ascending), a pure function of `(seed, h, a)` (Floyd's algorithm
  * on `hashSeed(seed, h, a, j)`, see `seededSample`). A pair (q, kv) is allowed when its blocks are.
  *
@@ -78,27 +84,31 @@ export function bigBird(options: BigBirdOptions): MaskPattern {
     throw new InvalidArgumentError(FN, 'options.perHead', 'a boolean', perHead);
   const blocks = Math.ceil(seqLen / size);
   const half = (w - 1) / 2;
+  // Global blocks: [0, headEnd) and [tailStart, blocks); the blocks in between are the random pool.
+  const headEnd = Math.min(Math.ceil(g / 2), blocks);
+  const tailStart = Math.max(blocks - Math.floor(g / 2), headEnd);
+  const isGlobal = (a: number) => a < headEnd || a >= tailStart;
   const randomCache = new Map<number, Int32Array>();
   /** The random key blocks of query block a (sorted), for head h (0 unless perHead). */
   const randomOf = (h: number, a: number): Int32Array => {
     const key = h * blocks + a;
     let chosen = randomCache.get(key);
     if (chosen === undefined) {
-      const leftEnd = Math.min(a - half, blocks);
-      const rightStart = Math.max(a + half + 1, g);
-      const left = Math.max(0, leftEnd - g);
-      const right = Math.max(0, blocks - rightStart);
+      const leftEnd = Math.min(a - half, tailStart);
+      const rightStart = Math.max(a + half + 1, headEnd);
+      const left = Math.max(0, leftEnd - headEnd);
+      const right = Math.max(0, tailStart - rightStart);
       const pool = left + right;
-      const k = a < g ? 0 : Math.min(r, pool);
+      const k = isGlobal(a) ? 0 : Math.min(r, pool);
       chosen = Int32Array.from(seededSample(pool, k, seed, h, a), (i) =>
-        i < left ? g + i : rightStart + (i - left),
+        i < left ? headEnd + i : rightStart + (i - left),
       ).sort();
       randomCache.set(key, chosen);
     }
     return chosen;
   };
   const blockAllowed = (h: number, a: number, c: number): boolean =>
-    a < g || c < g || Math.abs(a - c) <= half || randomOf(h, a).includes(c);
+    isGlobal(a) || isGlobal(c) || Math.abs(a - c) <= half || randomOf(h, a).includes(c);
   const inRange = (x: number) => x >= 0 && x < seqLen;
   return definePattern(
     (_b, h, q, kv) =>
@@ -147,11 +157,12 @@ export function bigBird(options: BigBirdOptions): MaskPattern {
           const h = perHead ? head : 0;
           for (let q = Math.max(slab.q0, 0); q < Math.min(slab.q1, seqLen); q++) {
             const a = Math.floor(q / size);
-            if (a < g) {
+            if (isGlobal(a)) {
               slab.setRange(q, 0, seqLen);
               continue;
             }
-            slab.setRange(q, 0, Math.min(g * size, seqLen));
+            slab.setRange(q, 0, Math.min(headEnd * size, seqLen));
+            if (tailStart < blocks) slab.setRange(q, tailStart * size, seqLen);
             slab.setRange(q, Math.max(0, (a - half) * size), Math.min(seqLen, (a + half + 1) * size));
             for (const c of randomOf(h, a)) slab.setRange(q, c * size, Math.min(seqLen, (c + 1) * size));
           }
