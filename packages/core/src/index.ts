@@ -87,4 +87,4 @@ export {
   scoreMod,
   type TensorScoreMod,
 } from './types.js';
-export { assertKnownOptions, assertNumber, validateAttentionInputs } from './validation.js';
+export { assertKnownOptions, assertNumber, attentionDims, validateAttentionInputs } from './validation.js';

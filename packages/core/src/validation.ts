@@ -1,4 +1,3 @@
-import type { Tensor } from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from './errors.js';
 import type { AttentionDims } from './types.js';
 
@@ -61,7 +60,13 @@ export function assertNumber(
     throw new InvalidArgumentError(fn, parameter, expected, value);
 }
 
-function assertTensorLike(fn: string, name: string, x: unknown): asserts x is Tensor {
+/** The attention input shapes every kernel and reference takes: `[batch, heads, seq, dim]`, float32. */
+interface ShapedLike {
+  readonly shape: readonly number[];
+  readonly dtype: string;
+}
+
+function assertShaped(fn: string, name: string, x: unknown): asserts x is ShapedLike {
   const t = x as { shape?: unknown; dtype?: unknown } | null;
   if (t === null || typeof t !== 'object' || !Array.isArray(t.shape) || typeof t.dtype !== 'string') {
     throw new InvalidArgumentError(fn, name, 'a tf.Tensor', x);
@@ -69,34 +74,40 @@ function assertTensorLike(fn: string, name: string, x: unknown): asserts x is Te
 }
 
 /**
- * Validates attention inputs shaped `[batch, heads, seq, headDim]` and returns their dimensions.
+ * Checks attention inputs q `[batch, heads, qLen, headDim]`, k `[batch, kvHeads, kvLen, headDim]`,
+ * v `[batch, kvHeads, kvLen, valueDim]` and returns their dimensions: the one shape rule of this library,
+ * used by {@link validateAttentionInputs} (references, mechanisms) and by every attention kernel of
+ * `@efficient-attention/backends`. Takes tensors or a kernel's `TensorInfo`s (anything with `shape` and
+ * `dtype`).
  *
- * Rules: q, k, v are float32 rank-4 tensors; k and v agree on batch, kv heads and length; q and k agree on
- * batch and head dim; q heads are a multiple of kv heads (grouped-query attention); lengths are ≥ 1.
+ * Rules: q, k, v are float32 rank-4 tensors with every dimension ≥ 1; k and v agree on batch, kv heads and
+ * length; q and k agree on batch and head dim; q heads are a multiple of kv heads (grouped-query
+ * attention). Each violation throws an {@link InvalidArgumentError} naming the parameter (`k.shape[1]
+ * (kv heads)`…), what it must be and what it was.
  *
  * @example
  * ```ts
- * const { batch, heads, qLen, kvLen, headDim } = validateAttentionInputs('myAttention', q, k, v);
+ * const { batch, heads, kvHeads, qLen, kvLen, headDim, valueDim } = attentionDims('EAFusedAttention', q, k, v);
  * ```
  */
-export function validateAttentionInputs(fn: string, q: unknown, k: unknown, v: unknown): AttentionDims {
+export function attentionDims(fn: string, q: unknown, k: unknown, v: unknown): AttentionDims {
   const named: Array<[string, unknown]> = [
     ['q', q],
     ['k', k],
     ['v', v],
   ];
   for (const [name, t] of named) {
-    assertTensorLike(fn, name, t);
-    if (t.rank !== 4) {
+    assertShaped(fn, name, t);
+    if (t.shape.length !== 4) {
       throw new InvalidArgumentError(fn, name, 'a rank-4 tensor [batch, heads, seq, headDim]', t);
     }
     if (t.dtype !== 'float32') throw new InvalidArgumentError(fn, `${name}.dtype`, '"float32"', t.dtype);
     if (t.shape.some((s) => s < 1))
       throw new InvalidArgumentError(fn, `${name}.shape`, 'all dimensions ≥ 1', t.shape);
   }
-  const [b, h, n, d] = (q as Tensor).shape as [number, number, number, number];
-  const [kb, kh, m, kd] = (k as Tensor).shape as [number, number, number, number];
-  const [vb, vh, vm, dv] = (v as Tensor).shape as [number, number, number, number];
+  const [b, h, n, d] = (q as ShapedLike).shape as [number, number, number, number];
+  const [kb, kh, m, kd] = (k as ShapedLike).shape as [number, number, number, number];
+  const [vb, vh, vm, dv] = (v as ShapedLike).shape as [number, number, number, number];
   if (kb !== b) throw new InvalidArgumentError(fn, 'k.shape[0] (batch)', `${b} (q's batch)`, kb);
   if (vb !== b) throw new InvalidArgumentError(fn, 'v.shape[0] (batch)', `${b} (q's batch)`, vb);
   if (kd !== d) throw new InvalidArgumentError(fn, 'k.shape[3] (headDim)', `${d} (q's headDim)`, kd);
@@ -111,4 +122,17 @@ export function validateAttentionInputs(fn: string, q: unknown, k: unknown, v: u
     );
   }
   return { batch: b, heads: h, kvHeads: kh, qLen: n, kvLen: m, headDim: d, valueDim: dv };
+}
+
+/**
+ * Validates attention inputs shaped `[batch, heads, seq, headDim]` and returns their dimensions: the
+ * rules of {@link attentionDims}.
+ *
+ * @example
+ * ```ts
+ * const { batch, heads, qLen, kvLen, headDim } = validateAttentionInputs('myAttention', q, k, v);
+ * ```
+ */
+export function validateAttentionInputs(fn: string, q: unknown, k: unknown, v: unknown): AttentionDims {
+  return attentionDims(fn, q, k, v);
 }

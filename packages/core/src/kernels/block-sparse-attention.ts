@@ -171,8 +171,130 @@ interface RowPlan {
   rowValidTensor?: tf.Tensor2D;
 }
 
+/** The block lists of a compiled mask read back to the CPU (row `ρ = plane · Qb + r`, as in the inputs' table). */
+export interface BlockListsData {
+  /** `kvNumBlocks`, `[rows]`. */
+  readonly kvNum: Int32Array;
+  /** `kvIndices`, `[rows, maxKv]`. */
+  readonly kvIdx: Int32Array;
+  /** `fullKvNumBlocks`, `[rows]`. */
+  readonly fullNum: Int32Array;
+  /** `fullKvIndices`, `[rows, maxFullKv]`. */
+  readonly fullIdx: Int32Array;
+  /** `partialMaskOffsets`, `[rows]`. */
+  readonly offsets: Int32Array;
+}
+
+/** The sizes {@link mergeBlockLists} checks the lists against. */
+export interface BlockListsLayout {
+  /** Query blocks per mask plane (`Qb`); rows = planes · Qb. */
+  readonly qBlocks: number;
+  /** Mask planes (`Bm · Hm`). */
+  readonly planes: number;
+  /** Key blocks (`KVb`): every listed block is in `[0, KVb)`. */
+  readonly kvBlocks: number;
+  /** Row width of `kvIndices` and of `fullKvIndices`. */
+  readonly maxKv: number;
+  readonly maxFull: number;
+  /** Partial bitmasks (`P`): every partial block's mask index is in `[0, P)`. */
+  readonly numMasks: number;
+}
+
+/** Merged block lists in CSR form: row ρ's entries are `starts[ρ] … starts[ρ + 1] − 1`. */
+export interface MergedBlockLists {
+  /** `[rows + 1]` entry offsets. */
+  readonly starts: Int32Array;
+  /** `[entries, 2]`: (key block, partial-mask index, or −1 for a full block), key blocks ascending per row. */
+  readonly pairs: Int32Array;
+}
+
+/**
+ * Merges each row's partial and full key-block lists (both ascending) into one ascending list of
+ * (block, partial-mask index or −1) pairs, checking what every implementation relies on: counts within the
+ * list widths, distinct in-range block indices ascending in each list, mask indices within the bitmasks.
+ * The one merge of `EABlockSparseAttention`'s lists: the reference plans its steps from it and the wasm
+ * kernel hands it to the kernel module. O(rows + visited blocks).
+ *
+ * @example
+ * ```ts
+ * const { starts, pairs } = mergeBlockLists('myKernel', lists, { qBlocks, planes: bm * hm, kvBlocks, maxKv, maxFull, numMasks });
+ * for (let e = starts[row]; e < starts[row + 1]; e++) visit(pairs[2 * e], pairs[2 * e + 1]);
+ * ```
+ */
+export function mergeBlockLists(
+  fn: string,
+  lists: BlockListsData,
+  layout: BlockListsLayout,
+): MergedBlockLists {
+  const { qBlocks, maxKv, maxFull, kvBlocks, numMasks } = layout;
+  const rows = layout.planes * qBlocks;
+  const where = (row: number) => `(query block ${row % qBlocks} of mask plane ${Math.floor(row / qBlocks)})`;
+  const starts = new Int32Array(rows + 1);
+  let total = 0;
+  for (let row = 0; row < rows; row++) {
+    const nPartial = lists.kvNum[row]!;
+    const nFull = lists.fullNum[row]!;
+    if (nPartial < 0 || nPartial > maxKv || nFull < 0 || nFull > maxFull) {
+      throw new InvalidArgumentError(
+        fn,
+        'kvNumBlocks / fullKvNumBlocks',
+        `counts within [0, maxKv = ${maxKv}] / [0, maxFullKv = ${maxFull}]`,
+        [nPartial, nFull],
+        where(row),
+      );
+    }
+    total += nPartial + nFull;
+    starts[row + 1] = total;
+  }
+  const pairs = new Int32Array(2 * total);
+  for (let row = 0; row < rows; row++) {
+    const nPartial = lists.kvNum[row]!;
+    const nFull = lists.fullNum[row]!;
+    const firstMask = lists.offsets[row]!;
+    const first = starts[row]!;
+    let e = first;
+    let a = 0;
+    let f = 0;
+    while (a < nPartial || f < nFull) {
+      const pa = a < nPartial ? lists.kvIdx[row * maxKv + a]! : Number.POSITIVE_INFINITY;
+      const pf = f < nFull ? lists.fullIdx[row * maxFull + f]! : Number.POSITIVE_INFINITY;
+      const partial = pa <= pf;
+      pairs[2 * e] = partial ? pa : pf;
+      pairs[2 * e + 1] = partial ? firstMask + a : -1;
+      if (partial) a++;
+      else f++;
+      e++;
+    }
+    for (let i = first; i < e; i++) {
+      const j = pairs[2 * i]!;
+      if (!Number.isInteger(j) || j < 0 || j >= kvBlocks || (i > first && pairs[2 * (i - 1)]! >= j)) {
+        const blocks = Array.from({ length: e - first }, (_, t) => pairs[2 * (first + t)]!);
+        throw new InvalidArgumentError(
+          fn,
+          'kvIndices / fullKvIndices',
+          `distinct key-block indices in [0, ${kvBlocks}), ascending in each list`,
+          blocks,
+          `${where(row)}: block ${j} at position ${i - first} of the merged list`,
+        );
+      }
+      const m = pairs[2 * i + 1]!;
+      if (m !== -1 && (m < 0 || m >= numMasks)) {
+        throw new InvalidArgumentError(
+          fn,
+          'partialMaskOffsets',
+          `offsets within [0, ${numMasks})`,
+          m,
+          where(row),
+        );
+      }
+    }
+  }
+  return { starts, pairs };
+}
+
 function planRow(
   layout: MaskLayout,
+  merged: MergedBlockLists,
   plane: number,
   r: number,
   attrs: BlockSparseAttentionAttrs,
@@ -181,50 +303,12 @@ function planRow(
   const bs = attrs.blockSize;
   const rows = Math.min(bs, attrs.qLen - r * bs);
   const row = plane * layout.qBlocks + r;
-  const nPartial = layout.kvNum[row]!;
-  const nFull = layout.fullNum[row]!;
-  if (nPartial < 0 || nPartial > layout.maxKv || nFull < 0 || nFull > layout.maxFull) {
-    throw new InvalidArgumentError(
-      FN,
-      'kvNumBlocks / fullKvNumBlocks',
-      `counts within [0, maxKv = ${layout.maxKv}] / [0, maxFullKv = ${layout.maxFull}]`,
-      [nPartial, nFull],
-      `(query block ${r} of mask plane ${plane})`,
-    );
-  }
-  // Merge the two ascending lists; `maskOf[i]` is the partial-mask index of block i, or -1 when full.
+  // The row's key blocks, ascending; `maskOf[i]` is the partial-mask index of block i, or -1 when full.
   const blocks: number[] = [];
   const maskOf: number[] = [];
-  const firstMask = layout.offsets[row]!;
-  let a = 0;
-  let f = 0;
-  while (a < nPartial || f < nFull) {
-    const pa = a < nPartial ? layout.kvIdx[row * layout.maxKv + a]! : Number.POSITIVE_INFINITY;
-    const pf = f < nFull ? layout.fullIdx[row * layout.maxFull + f]! : Number.POSITIVE_INFINITY;
-    if (pa <= pf) {
-      blocks.push(pa);
-      maskOf.push(firstMask + a);
-      a++;
-    } else {
-      blocks.push(pf);
-      maskOf.push(-1);
-      f++;
-    }
-  }
-  for (const [i, j] of blocks.entries()) {
-    if (!Number.isInteger(j) || j < 0 || j >= layout.kvBlocks || (i > 0 && blocks[i - 1]! >= j)) {
-      throw new InvalidArgumentError(
-        FN,
-        'kvIndices / fullKvIndices',
-        `distinct key-block indices in [0, ${layout.kvBlocks}), ascending in each list`,
-        blocks,
-        `(query block ${r} of mask plane ${plane})`,
-      );
-    }
-    const m = maskOf[i]!;
-    if (m !== -1 && (m < 0 || m >= layout.numMasks)) {
-      throw new InvalidArgumentError(FN, 'partialMaskOffsets', `offsets within [0, ${layout.numMasks})`, m);
-    }
+  for (let e = merged.starts[row]!; e < merged.starts[row + 1]!; e++) {
+    blocks.push(merged.pairs[2 * e]!);
+    maskOf.push(merged.pairs[2 * e + 1]!);
   }
   const blocksPerStep = Math.max(1, Math.floor(keysPerStep / bs));
   const words = layout.wordsPerRow;
@@ -398,6 +482,14 @@ export function blockSparseAttentionReference(
   const keysPerStep = options.keysPerStep ?? DEFAULT_KEYS_PER_STEP;
   assertNumber(FN, 'options.keysPerStep', keysPerStep, { integer: true, min: 1 });
   const layout = readLayout(inputs, attrs, dims);
+  const merged = mergeBlockLists(FN, layout, {
+    qBlocks: layout.qBlocks,
+    planes: layout.bm * layout.hm,
+    kvBlocks: layout.kvBlocks,
+    maxKv: layout.maxKv,
+    maxFull: layout.maxFull,
+    numMasks: layout.numMasks,
+  });
   const bs = attrs.blockSize;
   /** Output rows `[rows, dv]` of query block `r` for (b, h). */
   function attendQueryBlock(
@@ -466,7 +558,7 @@ export function blockSparseAttentionReference(
     const plans: RowPlan[] = [];
     for (let plane = 0; plane < layout.bm * layout.hm; plane++) {
       for (let r = 0; r < layout.qBlocks; r++) {
-        const plan = planRow(layout, plane, r, attrs, keysPerStep);
+        const plan = planRow(layout, merged, plane, r, attrs, keysPerStep);
         for (const step of plan.steps) {
           if (step.bias) step.biasTensor = tf.tensor2d(step.bias, [plan.rows, step.blocks.length * bs]);
           step.bias = undefined;
