@@ -1,7 +1,14 @@
 // The WebAssembly SIMD kernel module of @efficient-attention/backends (AssemblyScript, compiled by
-// `pnpm build:wasm` to src/wasm/kernels.wasm with an imported shared memory). Every function works on raw
-// byte offsets into that memory; the TypeScript side (src/wasm/) owns allocation and layouts. Threads run the
-// same functions, taking tiles from a shared atomic counter.
+// `pnpm build:wasm` to src/runtime/wasm/kernels.wasm with an imported shared memory). Every function works on
+// raw byte offsets into that memory; the TypeScript side owns allocation and layouts (src/runtime/wasm/) and
+// declares each export's parameters by name (`wasmFunction` in src/kernels/<kernel>/wasm.ts). Threads run
+// the same functions, taking tiles from a shared atomic counter.
+//
+// One module for every kernel, on purpose: splitting it per kernel would cost speed. The attention kernels
+// share the tile loop, the online-softmax step and the vector exp2 (`stepKeys`, `exp2v`), which Binaryen
+// inlines within a module — V8 never inlines across module boundaries, so a split module would pay a call
+// per 4-lane exp2 and per tile step — and every kernel shares one imported memory, one arena and one worker
+// pool, which separate modules would each have to instantiate per thread. A new kernel adds its exports here.
 
 /** First free byte after the module's static data: the TypeScript allocator starts here. */
 export const heapBase: usize = __heap_base;

@@ -1,5 +1,6 @@
 import { hasKernelFor, listKernelContracts } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { KERNEL_IMPLEMENTATIONS } from './kernels/index.js';
 
 /** Backends {@link initBackend} can pick, fastest first. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -99,7 +100,9 @@ export function wasmRelaxedSimdSupported(): boolean {
 }
 
 /**
- * Which kernel contracts have a kernel registered on a backend ('kernel') and which run their reference.
+ * Which kernel contracts have a kernel registered on a backend ('kernel') and which run their reference:
+ * every contract core lists plus every contract this package's kernel list (`KERNEL_IMPLEMENTATIONS`)
+ * implements, so a new kernel shows up here by being in that list.
  *
  * @example
  * ```ts
@@ -108,8 +111,8 @@ export function wasmRelaxedSimdSupported(): boolean {
  */
 export function kernelCoverage(backendName: string): Record<string, 'kernel' | 'reference'> {
   const out: Record<string, 'kernel' | 'reference'> = {};
-  for (const name of listKernelContracts())
-    out[name] = hasKernelFor({ name }, backendName) ? 'kernel' : 'reference';
+  const names = new Set([...listKernelContracts(), ...KERNEL_IMPLEMENTATIONS.map((k) => k.contract.name)]);
+  for (const name of names) out[name] = hasKernelFor({ name }, backendName) ? 'kernel' : 'reference';
   return out;
 }
 

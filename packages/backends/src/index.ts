@@ -15,9 +15,26 @@ export {
   wasmSimdSupported,
 } from './capability-report.js';
 export { type InitBackendOptions, initBackend } from './init-backend.js';
+export { implementationsFor, KERNEL_IMPLEMENTATIONS } from './kernels/index.js';
+export {
+  defineKernelImplementation,
+  type KernelBackend,
+  type KernelImplementation,
+  type KernelRuntimes,
+} from './kernels/kernel-implementation.js';
+export {
+  type KernelRegistration,
+  kernelConfigs,
+  type RegisterKernelImplementationsOptions,
+  registerKernelImplementations,
+  registerWebGLKernels,
+  registerWebGPUKernels,
+  WEBGL_KERNELS,
+  WEBGPU_KERNELS,
+} from './kernels/register-kernels.js';
 export { enableNodeWasmRelaxedSimd } from './node-wasm-relaxed-simd.js';
 export { enableNodeWasmThreads, type NodeWasmThreadsOptions } from './node-wasm-threads.js';
-export type { KernelVariant } from './wasm/kernel-module.js';
+export type { KernelVariant } from './runtime/wasm/kernel-module.js';
 export {
   type RegisterWasmKernelsOptions,
   registerWasmKernels,
@@ -25,6 +42,6 @@ export {
   WASM_KERNEL_BACKENDS,
   type WasmKernelBackend,
   type WasmKernelsRegistration,
-} from './wasm/register-wasm-kernels.js';
-export { registerWebGLKernels, WEBGL_KERNELS } from './webgl/index.js';
-export { registerWebGPUKernels, WEBGPU_KERNELS } from './webgpu/index.js';
+} from './runtime/wasm/register-wasm-kernels.js';
+export { type WasmArgs, type WasmFunction, wasmFunction } from './runtime/wasm/wasm-function.js';
+export type { WasmRuntime } from './runtime/wasm/wasm-runtime.js';

@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from './init-backend.js';
-import { unregisterWasmKernels } from './wasm/register-wasm-kernels.js';
+import { unregisterWasmKernels } from './runtime/wasm/register-wasm-kernels.js';
 
 describe('initBackend', () => {
   afterAll(() => unregisterWasmKernels());

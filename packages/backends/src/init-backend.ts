@@ -14,8 +14,8 @@ import {
   wasmRelaxedSimdSupported,
   wasmSimdSupported,
 } from './capability-report.js';
-import { type KernelVariant, sharedMemorySupported } from './wasm/kernel-module.js';
-import { registerWasmKernels } from './wasm/register-wasm-kernels.js';
+import { type KernelVariant, sharedMemorySupported } from './runtime/wasm/kernel-module.js';
+import { registerWasmKernels } from './runtime/wasm/register-wasm-kernels.js';
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {

@@ -11,8 +11,7 @@ import {
 } from '@efficient-attention/core';
 import { createBlockMask, slidingWindow } from '@efficient-attention/sparse-masks';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerWebGLKernels } from '../../src/webgl/index.js';
-import { registerWebGPUKernels } from '../../src/webgpu/index.js';
+import { registerWebGLKernels, registerWebGPUKernels } from '../../src/kernels/register-kernels.js';
 
 /** One measured configuration (JSON for browser/bench.mjs). */
 export interface BenchRow {

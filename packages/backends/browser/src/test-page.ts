@@ -1,8 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { registerWebGLKernels } from '../../src/webgl/index.js';
-import { registerWebGPUKernels } from '../../src/webgpu/index.js';
+import { registerWebGLKernels, registerWebGPUKernels } from '../../src/kernels/register-kernels.js';
 import { runKernelChecks } from './kernel-checks.js';
 
 declare global {

@@ -20,8 +20,8 @@ import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import * as ort from 'onnxruntime-web/wasm';
 import { multiHeadAttentionModel, plainAttentionModel } from '../../bench/onnx-attention-model.js';
 import { perHeadAttention } from '../../bench/per-head-attention.js';
-import type { KernelVariant } from '../../src/wasm/kernel-module.js';
-import { registerWasmKernels } from '../../src/wasm/register-wasm-kernels.js';
+import type { KernelVariant } from '../../src/runtime/wasm/kernel-module.js';
+import { registerWasmKernels } from '../../src/runtime/wasm/register-wasm-kernels.js';
 
 /** The contenders, in the order a round runs them. */
 const ALL = ['relaxed', 'simd128', 'tfjs', 'ort-mha', 'ort-plain'] as const;

@@ -1,0 +1,197 @@
+import {
+  attentionDims,
+  type BlockSparseAttentionAttrs,
+  blockSparseAttentionKernel,
+  InvalidArgumentError,
+  mergeBlockLists,
+} from '@efficient-attention/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { loadAttentionOperands } from '../../runtime/wasm/attention-buffers.js';
+import { wasmFunction } from '../../runtime/wasm/wasm-function.js';
+import { readInput, type WasmRuntime, writeOutput } from '../../runtime/wasm/wasm-runtime.js';
+import { defineKernelImplementation } from '../kernel-implementation.js';
+
+const FN = blockSparseAttentionKernel.name;
+
+type MaskInputs = Record<
+  'kvNumBlocks' | 'kvIndices' | 'fullKvNumBlocks' | 'fullKvIndices' | 'partialMasks' | 'partialMaskOffsets',
+  tf.TensorInfo
+>;
+
+function expectShape(name: string, t: tf.TensorInfo | undefined, shape: number[]): tf.TensorInfo {
+  const ok =
+    t !== undefined &&
+    t.dtype === 'int32' &&
+    t.shape.length === shape.length &&
+    shape.every((s, i) => s < 0 || t.shape[i] === s);
+  if (!ok)
+    throw new InvalidArgumentError(
+      FN,
+      name,
+      `an int32 tensor [${shape.map((s) => (s < 0 ? '·' : s)).join(', ')}]`,
+      t?.shape,
+    );
+  return t;
+}
+
+/**
+ * `blockSparseAttention` in assembly/kernels.ts: the fused kernel's inner loop over the listed key blocks
+ * only, run on every thread (a work item is one query block, taken from `counter`).
+ *
+ * | parameter | meaning |
+ * | --- | --- |
+ * | `q`, `kp`, `v`, `out` | as `attention` (`loadAttentionOperands`): queries, packed keys, values, output |
+ * | `batch`, `heads` | B and query heads H |
+ * | `group` | query heads per kv head |
+ * | `qLen`, `kvLen` | queries and keys per plane |
+ * | `dp`, `dvp` | head dim and value dim, padded to multiples of 8 |
+ * | `scale` | the softmax scale times log2(e) |
+ * | `bs` | block size |
+ * | `maskBatch`, `maskHeads` | the mask's Bm and Hm (1: broadcast) |
+ * | `listStarts` | byte offset of core's `mergeBlockLists(…).starts`, i32 `[Bm·Hm·Qb + 1]` |
+ * | `lists` | byte offset of its `pairs`, i32 `[entries, 2]`: (key block, partial-mask index or −1) |
+ * | `masks` | byte offset of `partialMasks`, u32 `[P, bs, words]` |
+ * | `words` | `⌈bs / 32⌉` |
+ * | `counter` | byte offset of the shared i32 work-item counter (zeroed) |
+ * | `scratch` | byte offset of this thread's scratch (`attentionScratchBytes(dp, dvp, ⌈bs / 4⌉)`) |
+ */
+const BLOCK_SPARSE_ATTENTION = wasmFunction('blockSparseAttention', [
+  'q',
+  'kp',
+  'v',
+  'out',
+  'batch',
+  'heads',
+  'group',
+  'qLen',
+  'kvLen',
+  'dp',
+  'dvp',
+  'scale',
+  'bs',
+  'maskBatch',
+  'maskHeads',
+  'listStarts',
+  'lists',
+  'masks',
+  'words',
+  'counter',
+  'scratch',
+] as const);
+
+/**
+ * The `EABlockSparseAttention` kernel function over the WebAssembly SIMD module: the fused kernel's inner
+ * loop run only over the key blocks a compiled BlockMask lists — full blocks without a per-element check,
+ * partial blocks through their bitmask — so the work is proportional to the visited blocks (layout:
+ * FlexAttention's BlockMask, https://arxiv.org/abs/2412.05496; Child et al. 2019,
+ * https://arxiv.org/abs/1904.10509). Rows without an allowed key give zeros, as in the reference.
+ *
+ * @example
+ * ```ts
+ * await registerWasmKernels(); // registers blockSparseAttentionWasm.setup(runtime) for 'wasm' and 'cpu'
+ * const out = blockSparseAttentionKernel.run({ q, k, v, ...blockMask.toTensors() },
+ *   { blockSize: 64, qLen: 4096, kvLen: 4096, scale: 0.125 });
+ * ```
+ */
+export const blockSparseAttentionWasm = defineKernelImplementation({
+  contract: blockSparseAttentionKernel,
+  backend: 'wasm',
+  setup: (rt) => blockSparseAttentionKernelFunc(rt),
+});
+
+function blockSparseAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { q, k, v, ...rest } = inputs as {
+      q: tf.TensorInfo;
+      k: tf.TensorInfo;
+      v: tf.TensorInfo;
+    } & MaskInputs;
+    const { blockSize: bs, qLen, kvLen, scale } = attrs as unknown as BlockSparseAttentionAttrs;
+    const dims = attentionDims(FN, q, k, v);
+    if (!Number.isInteger(bs) || bs < 1)
+      throw new InvalidArgumentError(FN, 'attrs.blockSize', 'an integer ≥ 1', bs);
+    if (qLen !== dims.qLen) throw new InvalidArgumentError(FN, 'attrs.qLen', `q's length ${dims.qLen}`, qLen);
+    if (kvLen !== dims.kvLen)
+      throw new InvalidArgumentError(FN, 'attrs.kvLen', `k's length ${dims.kvLen}`, kvLen);
+    const qBlocks = Math.ceil(qLen / bs);
+    const kvBlocks = Math.ceil(kvLen / bs);
+    const words = Math.ceil(bs / 32);
+    const num = rest.kvNumBlocks;
+    if (num?.shape.length !== 3)
+      throw new InvalidArgumentError(FN, 'kvNumBlocks', 'an int32 tensor [Bm, Hm, qBlocks]', num?.shape);
+    const [bm, hm] = num.shape as [number, number, number];
+    if (bm !== 1 && bm !== dims.batch)
+      throw new InvalidArgumentError(FN, 'kvNumBlocks.shape[0] (mask batch)', `1 or ${dims.batch}`, bm);
+    if (hm !== 1 && hm !== dims.heads)
+      throw new InvalidArgumentError(FN, 'kvNumBlocks.shape[1] (mask heads)', `1 or ${dims.heads}`, hm);
+    const rowShape = [bm, hm, qBlocks];
+    expectShape('kvNumBlocks', num, rowShape);
+    expectShape('fullKvNumBlocks', rest.fullKvNumBlocks, rowShape);
+    expectShape('partialMaskOffsets', rest.partialMaskOffsets, rowShape);
+    const kvIdx = expectShape('kvIndices', rest.kvIndices, [...rowShape, -1]);
+    const fullIdx = expectShape('fullKvIndices', rest.fullKvIndices, [...rowShape, -1]);
+    const masks = expectShape('partialMasks', rest.partialMasks, [-1, bs, words]);
+    const kb = backend as tf.KernelBackend;
+    const read = (t: tf.TensorInfo) => readInput(kb, t) as Int32Array;
+    const lists = mergeBlockLists(
+      FN,
+      {
+        kvNum: read(num),
+        kvIdx: read(kvIdx),
+        fullNum: read(rest.fullKvNumBlocks),
+        fullIdx: read(fullIdx),
+        offsets: read(rest.partialMaskOffsets),
+      },
+      {
+        qBlocks,
+        planes: bm * hm,
+        kvBlocks,
+        maxKv: kvIdx.shape[3]!,
+        maxFull: fullIdx.shape[3]!,
+        numMasks: masks.shape[0]!,
+      },
+    );
+    const maskWords = masks.shape[0]! * bs * words;
+    const maskValues = read(masks).slice(0, maskWords);
+    const buf = loadAttentionOperands(rt, kb, q, k, v, dims, Math.ceil(bs / 4));
+    const { arena } = rt;
+    const startsAt = arena.alloc(lists.starts.length * 4);
+    const pairsAt = arena.alloc(lists.pairs.length * 4);
+    const masksAt = arena.alloc(maskWords * 4);
+    arena.i32(startsAt, lists.starts.length).set(lists.starts);
+    arena.i32(pairsAt, lists.pairs.length).set(lists.pairs);
+    arena.i32(masksAt, maskWords).set(maskValues);
+    rt.run(BLOCK_SPARSE_ATTENTION, (t) => ({
+      q: buf.q,
+      kp: buf.kp,
+      v: buf.v,
+      out: buf.out,
+      batch: dims.batch,
+      heads: dims.heads,
+      group: dims.heads / dims.kvHeads,
+      qLen,
+      kvLen,
+      dp: buf.dp,
+      dvp: buf.dvp,
+      scale: scale * Math.LOG2E,
+      bs,
+      maskBatch: bm,
+      maskHeads: hm,
+      listStarts: startsAt,
+      lists: pairsAt,
+      masks: masksAt,
+      words,
+      counter: buf.counter,
+      scratch: buf.scratch[t]!,
+    }));
+    const rows = dims.batch * dims.heads * qLen;
+    return writeOutput(
+      kb,
+      [dims.batch, dims.heads, qLen, dims.valueDim],
+      arena.f32(buf.out, rows * buf.dvp),
+      rows,
+      dims.valueDim,
+      buf.dvp,
+    );
+  };
+}

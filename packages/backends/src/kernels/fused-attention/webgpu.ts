@@ -1,0 +1,199 @@
+import { type FusedAttentionAttrs, fusedAttentionKernel } from '@efficient-attention/core';
+import {
+  keyTileSize,
+  MAX_WORKGROUPS_PER_DIMENSION,
+  onlineSoftmaxTileWGSL,
+  rowRegistersWGSL,
+  vectorWidth,
+  type WebGPUBackendLike,
+  type WebGPUProgramSpec,
+  wgslVector,
+} from '../../runtime/webgpu/webgpu-program.js';
+import { attentionDimsOrUndefined, referenceFallback } from '../kernel-fallback.js';
+import { defineKernelImplementation } from '../kernel-implementation.js';
+
+/** Query rows per workgroup of {@link FusedAttentionProgram} (one invocation per query row). */
+export const FUSED_QUERY_TILE = 64;
+
+/** Shape facts {@link FusedAttentionProgram} is compiled for. */
+export interface FusedAttentionShape {
+  batch: number;
+  heads: number;
+  kvHeads: number;
+  qLen: number;
+  kvLen: number;
+  headDim: number;
+  valueDim: number;
+  causal: boolean;
+}
+
+/**
+ * WGSL flash attention (Dao et al. 2022, FlashAttention, https://arxiv.org/abs/2205.14135): one workgroup
+ * per (batch·head, tile of {@link FUSED_QUERY_TILE} query rows), one invocation per query row holding its
+ * scaled query, output accumulator and online-softmax state in registers. The workgroup loops over key
+ * tiles staged in workgroup memory (`keyTileSize` keys); with `causal` (bottom-right aligned: query i sees
+ * keys ≤ i + kvLen − qLen) it stops after the last key any of its rows can see. Memory O(N·d): scores never
+ * leave registers. Rows that see no key give zeros, like the reference.
+ *
+ * Inputs (flat row-major): `Q [B, H, N, d]`, `K [B, Hkv, M, d]`, `V [B, Hkv, M, dv]`; output `[B, H, N, dv]`.
+ *
+ * @example
+ * ```ts
+ * const program = new FusedAttentionProgram({ batch: 1, heads: 8, kvHeads: 8, qLen: 2048, kvLen: 2048,
+ *   headDim: 64, valueDim: 64, causal: true });
+ * backend.runWebGPUProgram(program, [q, k, v], 'float32', [{ type: 'float32', data: [0.125] }, …]);
+ * ```
+ */
+export class FusedAttentionProgram implements WebGPUProgramSpec {
+  readonly variableNames = ['Q', 'K', 'V'];
+  readonly outputShape: number[];
+  readonly shaderKey: string;
+  readonly dispatchLayout = { x: [2, 3], y: [0, 1] };
+  readonly dispatch: [number, number, number];
+  readonly workgroupSize: [number, number, number] = [FUSED_QUERY_TILE, 1, 1];
+  readonly uniforms = 'scale : f32, qLen : i32, kvLen : i32, heads : i32, kvHeads : i32,';
+  private readonly d: number;
+  private readonly dv: number;
+  private readonly tk: number;
+  private readonly w: 1 | 4;
+  readonly outputComponent: number;
+  readonly variableComponents: number[];
+  private readonly causal: boolean;
+
+  constructor(shape: FusedAttentionShape) {
+    this.d = shape.headDim;
+    this.dv = shape.valueDim;
+    this.tk = keyTileSize(shape.headDim, shape.valueDim);
+    this.w = vectorWidth(shape.headDim, shape.valueDim);
+    this.outputComponent = this.w;
+    this.variableComponents = [this.w, this.w, this.w];
+    this.causal = shape.causal;
+    this.outputShape = [shape.batch, shape.heads, shape.qLen, shape.valueDim];
+    this.dispatch = [Math.ceil(shape.qLen / FUSED_QUERY_TILE), shape.batch * shape.heads, 1];
+    this.shaderKey = `eaFusedAttention_${this.d}_${this.dv}_${this.tk}_${this.w}_${this.causal}`;
+  }
+
+  /** The uniform values, in the order of {@link FusedAttentionProgram.uniforms}. */
+  static uniformValues(shape: FusedAttentionShape, scale: number) {
+    return [
+      { type: 'float32' as const, data: [scale] },
+      { type: 'int32' as const, data: [shape.qLen] },
+      { type: 'int32' as const, data: [shape.kvLen] },
+      { type: 'int32' as const, data: [shape.heads] },
+      { type: 'int32' as const, data: [shape.kvHeads] },
+    ];
+  }
+
+  getUserCode(): string {
+    const { d, dv, tk, w } = this;
+    const T = wgslVector(w).type;
+    const dw = d / w;
+    const vw = dv / w;
+    const regs = rowRegistersWGSL(w, dw, vw);
+    const tq = FUSED_QUERY_TILE;
+    // Bottom-right causal alignment: query i sees keys < i + 1 + kvLen − qLen.
+    const limit = (row: string) => (this.causal ? `clamp(${row} + 1 + m - n, 0, m)` : 'm');
+    return `
+      var<workgroup> kTile : array<${T}, ${tk * dw}>;
+      var<workgroup> vTile : array<${T}, ${tk * vw}>;
+      ${regs.moduleScope}
+      var<workgroup> sharedLimit : i32;
+
+      fn main() {
+        let n = uniforms.qLen;
+        let m = uniforms.kvLen;
+        let bh = i32(workgroupId.y);
+        let b = bh / uniforms.heads;
+        let h = bh - b * uniforms.heads;
+        let kvPlane = b * uniforms.kvHeads + h / (uniforms.heads / uniforms.kvHeads);
+        let firstRow = i32(workgroupId.x) * ${tq};
+        let row = firstRow + i32(localId.x);
+        let lid = i32(localIndex);
+
+        ${regs.declare}
+        var rowMax = -3.0e38;
+        var rowSum = 0.0;
+        var rowLimit = 0;
+        if (row < n) {
+          rowLimit = ${limit('row')};
+          let qBase = (bh * n + row) * ${dw};
+          ${regs.loadQuery('qBase')}
+        }
+        // The keys the workgroup's last row sees; tfjs keeps workgroupId in a private variable, so WGSL's
+        // uniformity analysis needs the bound to come through workgroupUniformLoad.
+        if (lid == 0) { sharedLimit = ${limit(`min(n, firstRow + ${tq}) - 1`)}; }
+        let groupLimit = workgroupUniformLoad(&sharedLimit);
+
+        for (var k0 = 0; k0 < groupLimit; k0 = k0 + ${tk}) {
+          for (var e = lid; e < ${tk * dw}; e = e + ${tq}) {
+            let key = k0 + e / ${dw};
+            kTile[e] = select(${T}(), K[(kvPlane * m + key) * ${dw} + e % ${dw}], key < m);
+          }
+          for (var e = lid; e < ${tk * vw}; e = e + ${tq}) {
+            let key = k0 + e / ${vw};
+            vTile[e] = select(${T}(), V[(kvPlane * m + key) * ${vw} + e % ${vw}], key < m);
+          }
+          workgroupBarrier();
+          let count = clamp(rowLimit - k0, 0, ${tk});
+          var s : array<f32, ${tk}>;
+          for (var j = 0; j < count; j++) {
+            let kBase = j * ${dw};
+            let score = ${regs.score('kBase')};
+            s[j] = score;
+          }
+          ${onlineSoftmaxTileWGSL(regs, vw, false)}
+          workgroupBarrier();
+        }
+
+        if (row < n) {
+          let inv = select(0.0, 1.0 / rowSum, rowSum > 0.0);
+          let outBase = (bh * n + row) * ${vw};
+          ${regs.store('outBase', 'inv')}
+        }
+      }
+    `;
+  }
+}
+
+/**
+ * The `webgpu` kernel of core's `EAFusedAttention`: runs {@link FusedAttentionProgram} (flash-style tiling,
+ * online softmax, causal early exit; Dao et al. 2022, https://arxiv.org/abs/2205.14135). Invalid inputs and
+ * shapes past the program's limits (d + dv > 4095, more than 65535 workgroups along an axis) run core's
+ * reference, with a one-time warning. Forward only: gradients go through the reference.
+ *
+ * @example
+ * ```ts
+ * registerWebGPUKernels(); // registers fusedAttentionWebGPU with the rest
+ * const out = fusedAttentionKernel.run({ q, k, v }, { scale: 0.125, causal: true });
+ * ```
+ */
+export const fusedAttentionWebGPU = defineKernelImplementation({
+  contract: fusedAttentionKernel,
+  backend: 'webgpu',
+  setup:
+    () =>
+    ({ inputs, attrs, backend }) => {
+      const { q, k, v } = inputs;
+      const { scale, causal } = (attrs ?? {}) as unknown as FusedAttentionAttrs;
+      const fallback = (reason: string) =>
+        referenceFallback(fusedAttentionKernel, 'webgpu', reason, inputs, attrs);
+      const dims = attentionDimsOrUndefined(fusedAttentionKernel.name, q, k, v);
+      if (dims === undefined || typeof scale !== 'number' || typeof causal !== 'boolean') {
+        return fallback('inputs the kernel does not take (the reference validates them)');
+      }
+      if (keyTileSize(dims.headDim, dims.valueDim) === 0) return fallback('headDim + valueDim exceeds 4095');
+      if (
+        Math.ceil(dims.qLen / FUSED_QUERY_TILE) > MAX_WORKGROUPS_PER_DIMENSION ||
+        dims.batch * dims.heads > MAX_WORKGROUPS_PER_DIMENSION
+      ) {
+        return fallback('more workgroups than one dispatch allows');
+      }
+      const shape = { ...dims, causal };
+      return (backend as WebGPUBackendLike).runWebGPUProgram(
+        new FusedAttentionProgram(shape),
+        [q!, k!, v!],
+        'float32',
+        FusedAttentionProgram.uniformValues(shape, scale),
+      );
+    },
+});

@@ -1,0 +1,51 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { WasmRuntime } from '../runtime/wasm/wasm-runtime.js';
+
+/**
+ * What a backend's kernels are set up with: the loaded WebAssembly module (its memory, allocator and
+ * threads) for `wasm`; nothing for `webgl` and `webgpu`, whose device tfjs owns.
+ */
+export interface KernelRuntimes {
+  wasm: WasmRuntime;
+  webgl: undefined;
+  webgpu: undefined;
+}
+
+/** The kernel backends of this package (`wasm` kernels register for tfjs's `wasm` and `cpu` backends). */
+export type KernelBackend = keyof KernelRuntimes;
+
+/**
+ * One kernel of core's kernel contracts on one backend: the one registration idiom of this package. Each
+ * `kernels/<kernel>/<backend>.ts` exports one; `kernels/index.ts` lists them; the per-backend register
+ * functions and the capability report read that list.
+ *
+ * @example
+ * ```ts
+ * export const ropeWebGPU = defineKernelImplementation({
+ *   contract: ropeKernel,
+ *   backend: 'webgpu',
+ *   setup: () => ({ inputs, attrs, backend }) => … ,
+ * });
+ * ```
+ */
+export interface KernelImplementation<B extends KernelBackend = KernelBackend> {
+  /** The core contract it implements (its `name` is the tfjs kernel name). */
+  readonly contract: { readonly name: string };
+  readonly backend: B;
+  /** The tfjs kernel function, made once per registration with the backend's runtime. */
+  setup(runtime: KernelRuntimes[B]): tf.KernelFunc;
+}
+
+/**
+ * Declares a {@link KernelImplementation} (frozen; typed so `setup` receives its backend's runtime).
+ *
+ * @example
+ * ```ts
+ * export const ropeWasm = defineKernelImplementation({ contract: ropeKernel, backend: 'wasm', setup: (rt) => ropeKernelFunc(rt) });
+ * ```
+ */
+export function defineKernelImplementation<B extends KernelBackend>(
+  implementation: KernelImplementation<B>,
+): KernelImplementation<B> {
+  return Object.freeze(implementation);
+}

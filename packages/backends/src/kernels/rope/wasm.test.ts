@@ -1,0 +1,50 @@
+import { hasKernelFor, ropeKernel } from '@efficient-attention/core';
+import {
+  describeBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  seededTensor,
+} from '@efficient-attention/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { registerWasmKernels, unregisterWasmKernels } from '../../runtime/wasm/register-wasm-kernels.js';
+
+// Both layouts, full and partial rotary dims (including half-split with rotaryDim not dividing headDim, and
+// rotary halves that are not multiples of the 4-lane SIMD step).
+const CASES = [
+  { b: 1, h: 2, n: 17, d: 64, rotaryDim: 64, layout: 'half-split' as const },
+  { b: 2, h: 1, n: 9, d: 12, rotaryDim: 10, layout: 'half-split' as const },
+  { b: 1, h: 3, n: 33, d: 16, rotaryDim: 8, layout: 'interleaved' as const },
+  { b: 1, h: 1, n: 5, d: 6, rotaryDim: 6, layout: 'interleaved' as const },
+];
+
+describeBackends('ropeWasm', (backend) => {
+  beforeAll(async () => {
+    await registerWasmKernels({ threads: 1 });
+  });
+  afterAll(() => unregisterWasmKernels());
+
+  it('is registered for the backend', () => {
+    expect(hasKernelFor(ropeKernel, backend)).toBe(true);
+  });
+
+  CASES.forEach((c, i) => {
+    it(`equals the tfjs-ops reference (${c.layout}, d=${c.d}, rotaryDim=${c.rotaryDim})`, () => {
+      const x = seededTensor([c.b, c.h, c.n, c.d], 50 + i).tensor;
+      const angles = tf.outerProduct(
+        tf.range(0, c.n),
+        tf.tensor1d(Array.from({ length: c.rotaryDim / 2 }, (_, j) => 10000 ** ((-2 * j) / c.rotaryDim))),
+      );
+      const inputs = { x, cos: tf.cos(angles), sin: tf.sin(angles) };
+      const attrs = { layout: c.layout, rotaryDim: c.rotaryDim };
+      const expected = ropeKernel.reference(inputs, attrs);
+      expectNoLeaks(() => {
+        const out = ropeKernel.run(inputs, attrs);
+        // One rotation of N(0, 1) values: float32 rounding of two products and a sum.
+        expectTensorsClose(out, expected, { atol: 1e-6, rtol: 1e-5 });
+        return out;
+      });
+      tf.dispose([x, angles, expected, ...Object.values(inputs)]);
+    });
+  });
+});

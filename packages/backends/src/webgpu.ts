@@ -1,0 +1,38 @@
+/**
+ * Side-effect entry `@efficient-attention/backends/webgpu` (listed in `sideEffects`): registers this
+ * package's `webgpu` kernels on import, and exports them with their WGSL programs.
+ *
+ * @packageDocumentation
+ */
+import { registerWebGPUKernels } from './kernels/register-kernels.js';
+
+registerWebGPUKernels();
+
+export {
+  BlockSparseAttentionProgram,
+  type BlockSparseAttentionShape,
+  blockSparseAttentionWebGPU,
+} from './kernels/block-sparse-attention/webgpu.js';
+export {
+  CausalLinearAttentionProgram,
+  type CausalLinearAttentionShape,
+  causalLinearAttentionWebGPU,
+} from './kernels/causal-linear-attention/webgpu.js';
+export {
+  FusedAttentionProgram,
+  type FusedAttentionShape,
+  fusedAttentionWebGPU,
+} from './kernels/fused-attention/webgpu.js';
+export type { KernelImplementation } from './kernels/kernel-implementation.js';
+export { registerWebGPUKernels, WEBGPU_KERNELS } from './kernels/register-kernels.js';
+export { RopeProgram, type RopeShape, ropeShape, ropeWebGPU } from './kernels/rope/webgpu.js';
+export {
+  TernaryMatMulProgram,
+  type TernaryMatMulShape,
+  ternaryMatMulWebGPU,
+} from './kernels/ternary-matmul/webgpu.js';
+export type {
+  WebGPUBackendLike,
+  WebGPUProgramSpec,
+  WebGPUUniform,
+} from './runtime/webgpu/webgpu-program.js';
