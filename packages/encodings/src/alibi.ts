@@ -1,4 +1,4 @@
-import { assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import { assertNumber, defineOptions, InvalidArgumentError, paper } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { biasEncoding } from './bias-encoding.js';
 import { defineEncoding, withContext } from './encoding-definition.js';
@@ -105,15 +105,25 @@ export function alibi(options: AlibiOptions): BiasEncoding & {
  */
 export const alibiDefinition = defineEncoding<Omit<AlibiOptions, 'heads'>>({
   name: 'alibi',
+  title: 'ALiBi',
+  paper: paper(
+    'Train Short, Test Long: Attention with Linear Biases Enables Input Length Extrapolation',
+    'Press, Smith, Lewis',
+    2022,
+    'https://arxiv.org/abs/2108.12409',
+    'ICLR',
+  ),
   capabilities: { kind: 'bias', trainable: 'optional', extrapolates: true, extraMemory: 'O(heads) slopes' },
-  description: {
-    title: 'ALiBi',
-    formula: 's_{h,i,j} = \\mathbf{q}_i\\cdot\\mathbf{k}_j - m_h\\,|i-j|,\\quad m_h = 2^{-8h/H}',
-    paper: {
-      title:
-        'Train Short, Test Long: Attention with Linear Biases Enables Input Length Extrapolation (Press et al., 2022)',
-      url: 'https://arxiv.org/abs/2108.12409',
+  options: defineOptions({
+    learnable: {
+      type: 'boolean',
+      default: false,
+      description: 'Make the slopes a trainable variable (initialised to the paper’s).',
     },
+  }),
+  contextOptions: ['heads'],
+  description: {
+    formula: 's_{h,i,j} = \\mathbf{q}_i\\cdot\\mathbf{k}_j - m_h\\,|i-j|,\\quad m_h = 2^{-8h/H}',
     strengths: [
       'Extrapolates: trained on 1024 tokens, it keeps its perplexity on much longer inputs.',
       'No parameters (or H learnable slopes); nothing added to the embeddings.',

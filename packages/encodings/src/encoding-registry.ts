@@ -1,4 +1,4 @@
-import { RegistryError } from '@efficient-attention/core';
+import { createRegistry, type Registry } from '@efficient-attention/core';
 import { alibiDefinition } from './alibi.js';
 import type { EncodingDefinition } from './encoding-definition.js';
 import { learnedPositionDefinition } from './learned-position.js';
@@ -9,56 +9,36 @@ import { sinusoidalDefinition } from './sinusoidal.js';
 import { t5RelativeBiasDefinition } from './t5-relative-bias.js';
 
 /**
- * An explicit, typed map from encoding names to definitions (capabilities, description, factory), filled
- * by {@link registerEncodings}. Nothing registers itself on import; registering a name twice throws.
+ * A registry of positional encodings (core's `createRegistry` over {@link EncodingDefinition}s), filled by
+ * {@link registerEncodings}. Nothing registers itself on import; registering a name twice throws.
  * The encodings are those compared by Press et al. 2022 (https://arxiv.org/abs/2108.12409) and their
  * successors.
  *
  * @example
  * ```ts
- * const registry = new EncodingRegistry();
+ * const registry: EncodingRegistry = createEncodingRegistry();
  * registerEncodings(registry);
  * registry.get('alibi').capabilities.extrapolates; // true
  * ```
  */
-export class EncodingRegistry {
-  private readonly entries = new Map<string, EncodingDefinition>();
+export type EncodingRegistry = Registry<string, EncodingDefinition>;
 
-  /** Adds a definition; throws if the name is taken. */
-  register(definition: EncodingDefinition): void {
-    if (this.entries.has(definition.name)) {
-      throw new RegistryError(
-        `The positional encoding "${definition.name}" is already registered. Register each package once (or use a new EncodingRegistry).`,
-      );
-    }
-    this.entries.set(definition.name, Object.freeze(definition));
-  }
-
-  /** The definition registered under `name`; throws with the known names otherwise. */
-  get(name: string): EncodingDefinition {
-    const d = this.entries.get(name);
-    if (d === undefined) {
-      throw new RegistryError(
-        `No positional encoding "${name}" is registered; known: ${this.names().join(', ') || '(none)'}. ` +
-          'Did you call registerEncodings()?',
-      );
-    }
-    return d;
-  }
-
-  has(name: string): boolean {
-    return this.entries.has(name);
-  }
-
-  /** Registered names, sorted. */
-  names(): string[] {
-    return [...this.entries.keys()].sort();
-  }
-
-  /** Registered definitions, sorted by name. */
-  list(): EncodingDefinition[] {
-    return this.names().map((n) => this.entries.get(n)!);
-  }
+/**
+ * A new, empty (or pre-filled) encoding registry; {@link positionalEncodings} is the default one.
+ *
+ * @example
+ * ```ts
+ * const registry = createEncodingRegistry();
+ * registerEncodings(registry);
+ * registry.names(); // ['alibi', 'learned', 'linear', 'nope', 'rope', 'sinusoidal', 't5']
+ * ```
+ */
+export function createEncodingRegistry(definitions: Iterable<EncodingDefinition> = []): EncodingRegistry {
+  return createRegistry<string, EncodingDefinition>({
+    kind: 'positional encoding',
+    hint: 'Did you call registerEncodings()?',
+    definitions,
+  });
 }
 
 /**
@@ -71,7 +51,7 @@ export class EncodingRegistry {
  * positionalEncodings.names(); // ['alibi', 'learned', 'linear', 'nope', 'rope', 'sinusoidal', 't5']
  * ```
  */
-export const positionalEncodings = new EncodingRegistry();
+export const positionalEncodings: EncodingRegistry = /* @__PURE__ */ createEncodingRegistry();
 
 /**
  * Every encoding definition of this package, in the order of the blog's section on positional encodings
@@ -90,7 +70,7 @@ export const encodingDefinitions: readonly EncodingDefinition[] = Object.freeze(
   alibiDefinition,
   t5RelativeBiasDefinition,
   nopeDefinition,
-] as EncodingDefinition[]);
+]);
 
 /**
  * Registers every encoding of this package (`sinusoidal`, `linear`, `learned`, `rope`, `alibi`, `t5`,

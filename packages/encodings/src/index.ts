@@ -14,9 +14,11 @@ export {
   type EncodingContext,
   type EncodingDefinition,
   type EncodingDescription,
+  type EncodingSpec,
 } from './encoding-definition.js';
 export {
-  EncodingRegistry,
+  createEncodingRegistry,
+  type EncodingRegistry,
   encodingDefinitions,
   positionalEncodings,
   registerEncodings,

@@ -1,4 +1,10 @@
-import { assertNumber, InvalidArgumentError, seededNormal } from '@efficient-attention/core';
+import {
+  assertNumber,
+  defineOptions,
+  InvalidArgumentError,
+  paper,
+  seededNormal,
+} from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { additiveEncoding } from './additive-encoding.js';
 import { defineEncoding, withContext } from './encoding-definition.js';
@@ -75,19 +81,31 @@ export const learnedPositionDefinition = defineEncoding<
   Omit<LearnedPositionOptions, 'dim' | 'maxLength' | 'seed'>
 >({
   name: 'learned',
+  title: 'Learned absolute',
+  paper: paper(
+    'Convolutional Sequence to Sequence Learning',
+    'Gehring et al.',
+    2017,
+    'https://arxiv.org/abs/1705.03122',
+    'ICML',
+  ),
   capabilities: {
     kind: 'additive',
     trainable: 'always',
     extrapolates: false,
     extraMemory: 'O(maxLength·d) parameters',
   },
-  description: {
-    title: 'Learned absolute',
-    formula: '\\mathrm{PE}(p) = E_{p,:},\\quad E \\in \\mathbb{R}^{L_{\\max}\\times d}\\ \\text{trained}',
-    paper: {
-      title: 'Convolutional Sequence to Sequence Learning (Gehring et al., 2017)',
-      url: 'https://arxiv.org/abs/1705.03122',
+  options: defineOptions({
+    initStd: {
+      type: 'number',
+      min: 0,
+      default: 0.02,
+      description: 'Standard deviation of the normal initial values (GPT-2, BERT).',
     },
+  }),
+  contextOptions: ['dim', 'maxLength', 'seed'],
+  description: {
+    formula: '\\mathrm{PE}(p) = E_{p,:},\\quad E \\in \\mathbb{R}^{L_{\\max}\\times d}\\ \\text{trained}',
     strengths: ['Learns whatever position pattern the data needs.', 'One table lookup; no trigonometry.'],
     weaknesses: [
       'Has no row past maxLength: it cannot extrapolate at all.',

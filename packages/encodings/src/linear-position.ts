@@ -1,4 +1,4 @@
-import { assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import { assertNumber, defineOptions, InvalidArgumentError, paper } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { additiveEncoding } from './additive-encoding.js';
 import { defineEncoding, withContext } from './encoding-definition.js';
@@ -75,20 +75,37 @@ export function linearPosition(options: LinearPositionOptions): AdditiveEncoding
  */
 export const linearPositionDefinition = defineEncoding<Omit<LinearPositionOptions, 'dim'>>({
   name: 'linear',
+  title: 'Linear',
+  paper: paper(
+    'Position Information in Transformers: An Overview',
+    'Dufter, Schmitt, Schütze',
+    2022,
+    'https://arxiv.org/abs/2102.11090',
+    'Computational Linguistics',
+  ),
   capabilities: {
     kind: 'additive',
     trainable: 'optional',
     extrapolates: false,
     extraMemory: 'O(d) parameters',
   },
+  options: defineOptions({
+    maxLength: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      description: 'The L of t = p / (L − 1) (default: the length covered by each call).',
+    },
+    trainable: {
+      type: 'boolean',
+      default: false,
+      description: 'Make the weight w and bias b trainable variables.',
+    },
+  }),
+  contextOptions: ['dim'],
   description: {
-    title: 'Linear',
     formula:
       '\\mathrm{PE}(p) = \\frac{p}{L-1}\\,\\mathbf{w} + \\mathbf{b},\\quad \\mathbf{w},\\mathbf{b}\\in\\mathbb{R}^d',
-    paper: {
-      title: 'Position Information in Transformers: An Overview (Dufter et al., 2022)',
-      url: 'https://arxiv.org/abs/2102.11090',
-    },
     strengths: [
       'Two vectors of parameters at most; trivially cheap.',
       'Smooth in the position, so it interpolates.',

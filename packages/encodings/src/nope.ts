@@ -1,4 +1,4 @@
-import { assertKnownOptions } from '@efficient-attention/core';
+import { assertKnownOptions, defineOptions, paper } from '@efficient-attention/core';
 import { defineEncoding } from './encoding-definition.js';
 import type { NoEncoding } from './types.js';
 
@@ -35,15 +35,18 @@ export function nope(options?: Record<string, never>): NoEncoding {
  */
 export const nopeDefinition = defineEncoding<Record<string, never>>({
   name: 'nope',
+  title: 'NoPE (no positional encoding)',
+  paper: paper(
+    'The Impact of Positional Encoding on Length Generalization in Transformers',
+    'Kazemnejad et al.',
+    2023,
+    'https://arxiv.org/abs/2305.19466',
+    'NeurIPS',
+  ),
   capabilities: { kind: 'none', trainable: 'never', extrapolates: true, extraMemory: 'none' },
+  options: defineOptions({}),
   description: {
-    title: 'NoPE (no positional encoding)',
     formula: 's_{i,j} = \\mathbf{q}_i\\cdot\\mathbf{k}_j\\quad\\text{(order only through the causal mask)}',
-    paper: {
-      title:
-        'The Impact of Positional Encoding on Length Generalization in Transformers (Kazemnejad et al., 2023)',
-      url: 'https://arxiv.org/abs/2305.19466',
-    },
     strengths: [
       'Nothing to compute or store.',
       'In causal decoders, length generalisation on par with or better than explicit encodings (Kazemnejad et al.).',

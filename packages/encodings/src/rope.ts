@@ -1,8 +1,10 @@
 import {
   assertKnownOptions,
   assertNumber,
+  defineOptions,
   IncompatibleOptionsError,
   InvalidArgumentError,
+  paper,
   type RopeLayout,
   ropeKernel,
 } from '@efficient-attention/core';
@@ -232,20 +234,48 @@ export function rope(options: RopeOptions): RotaryEncoding {
  */
 export const ropeDefinition = defineEncoding<Omit<RopeOptions, 'headDim'>>({
   name: 'rope',
+  title: 'Rotary (RoPE)',
+  paper: paper(
+    'RoFormer: Enhanced Transformer with Rotary Position Embedding',
+    'Su et al.',
+    2021,
+    'https://arxiv.org/abs/2104.09864',
+    'Neurocomputing',
+  ),
   capabilities: {
     kind: 'rotary',
     trainable: 'never',
     extrapolates: false,
     extraMemory: 'O(L·rotaryDim) cached cos/sin tables',
   },
+  options: defineOptions({
+    rotaryDim: {
+      type: 'number',
+      integer: true,
+      min: 2,
+      description: 'Rotated dimensions (even, ≤ headDim); the rest pass through. Default: all of headDim.',
+    },
+    base: {
+      type: 'number',
+      positive: true,
+      default: 10000,
+      description: 'The wavelength base (rope_theta).',
+    },
+    layout: {
+      type: 'enum',
+      values: ['half-split', 'interleaved'],
+      default: 'half-split',
+      description: 'Pairs (i, i + rotaryDim/2) as GPT-NeoX/LLaMA in HF, or (2i, 2i + 1) as RoFormer/GPT-J.',
+    },
+  }),
+  objectOptions: {
+    scaling: 'Context extension: { type: linear | ntk | yarn, factor, … } (default none).',
+    xpos: 'xPos decay: true for the defaults, or { scaleBase, gamma } (default false).',
+  },
+  contextOptions: ['headDim'],
   description: {
-    title: 'Rotary (RoPE)',
     formula:
       'f(\\mathbf{x}, p) = R_{p}\\mathbf{x},\\quad R_{p} = \\bigoplus_{i} \\begin{pmatrix} \\cos p\\theta_i & -\\sin p\\theta_i \\\\ \\sin p\\theta_i & \\cos p\\theta_i \\end{pmatrix},\\quad \\theta_i = b^{-2i/d}',
-    paper: {
-      title: 'RoFormer: Enhanced Transformer with Rotary Position Embedding (Su et al., 2021)',
-      url: 'https://arxiv.org/abs/2104.09864',
-    },
     strengths: [
       'Relative: q·k depends on positions only through m − n, with no extra parameters.',
       'Acts on q and k only, so it works with KV caches, fused attention kernels and linear attention.',

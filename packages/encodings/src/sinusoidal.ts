@@ -1,4 +1,4 @@
-import { assertNumber } from '@efficient-attention/core';
+import { assertNumber, defineOptions, paper } from '@efficient-attention/core';
 import { additiveEncoding } from './additive-encoding.js';
 import { defineEncoding, withContext } from './encoding-definition.js';
 import { PositionTableCache } from './position-table-cache.js';
@@ -65,20 +65,27 @@ export function sinusoidal(options: SinusoidalOptions): AdditiveEncoding {
  */
 export const sinusoidalDefinition = defineEncoding<Omit<SinusoidalOptions, 'dim'>>({
   name: 'sinusoidal',
+  title: 'Sinusoidal',
+  paper: paper(
+    'Attention Is All You Need',
+    'Vaswani et al.',
+    2017,
+    'https://arxiv.org/abs/1706.03762',
+    'NeurIPS',
+  ),
   capabilities: {
     kind: 'additive',
     trainable: 'never',
     extrapolates: false,
     extraMemory: 'O(L·d) cached table',
   },
+  options: defineOptions({
+    base: { type: 'number', positive: true, default: 10000, description: 'The wavelength base.' },
+  }),
+  contextOptions: ['dim'],
   description: {
-    title: 'Sinusoidal',
     formula:
       '\\mathrm{PE}_{(p,2i)} = \\sin\\!\\left(p / 10000^{2i/d}\\right),\\quad \\mathrm{PE}_{(p,2i+1)} = \\cos\\!\\left(p / 10000^{2i/d}\\right)',
-    paper: {
-      title: 'Attention Is All You Need (Vaswani et al., 2017)',
-      url: 'https://arxiv.org/abs/1706.03762',
-    },
     strengths: [
       'No parameters; defined for every position.',
       'Relative offsets are linear maps: PE(p + k) = M_k PE(p).',

@@ -1,7 +1,9 @@
 import {
   assertKnownOptions,
   assertNumber,
+  defineOptions,
   InvalidArgumentError,
+  paper,
   seededNormal,
 } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -193,20 +195,50 @@ function gatherBuckets(values: tf.Tensor, indices: Int32Array, numBuckets: numbe
  */
 export const t5RelativeBiasDefinition = defineEncoding<Omit<T5RelativeBiasOptions, 'heads' | 'seed'>>({
   name: 't5',
+  title: 'T5 relative bias',
+  paper: paper(
+    'Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer',
+    'Raffel et al.',
+    2020,
+    'https://arxiv.org/abs/1910.10683',
+    'JMLR',
+  ),
   capabilities: {
     kind: 'bias',
     trainable: 'always',
     extrapolates: true,
     extraMemory: 'O(buckets·heads) parameters',
   },
-  description: {
-    title: 'T5 relative bias',
-    formula: 's_{h,i,j} = \\mathbf{q}_i\\cdot\\mathbf{k}_j + b_{h,\\,\\mathrm{bucket}(j-i)}',
-    paper: {
-      title:
-        'Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer (Raffel et al., 2020)',
-      url: 'https://arxiv.org/abs/1910.10683',
+  options: defineOptions({
+    numBuckets: {
+      type: 'number',
+      integer: true,
+      min: 2,
+      default: 32,
+      description: 'Buckets in total, half per direction when bidirectional (≥ 4 then).',
     },
+    maxDistance: {
+      type: 'number',
+      integer: true,
+      min: 2,
+      default: 128,
+      description: 'Distances ≥ this share the last bucket (more than the exact buckets per direction).',
+    },
+    bidirectional: {
+      type: 'boolean',
+      default: true,
+      description: 'Separate buckets for keys after the query (encoder); otherwise they fall into bucket 0.',
+    },
+    initStd: {
+      type: 'number',
+      min: 0,
+      default: 0.02,
+      description: 'Standard deviation of the normal initial values of the table.',
+    },
+  }),
+  contextOptions: ['heads', 'seed'],
+  description: {
+    formula: 's_{h,i,j} = \\mathbf{q}_i\\cdot\\mathbf{k}_j + b_{h,\\,\\mathrm{bucket}(j-i)}',
     strengths: [
       'Learned and relative; log-spaced buckets cover long distances with few parameters.',
       'Distances past maxDistance share a bucket, so longer inputs stay in-distribution (extrapolates moderately).',
