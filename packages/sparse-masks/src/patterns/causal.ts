@@ -18,10 +18,12 @@ export interface CausalOptions {
 const FN = 'causal';
 
 /**
- * Causal (autoregressive) masking: query `q` may attend key `kv` when `kv ≤ q + (kvLen − qLen)`. Without
- * lengths the shift is 0 (self-attention: `kv ≤ q`). With `qLen ≠ kvLen` the mask is bottom-right aligned,
- * the KV-cache convention of FlashAttention ≥ 2.1: the last query sees every key. Such a mask is tied to
- * its lengths, and building it for others throws.
+ * Causal (autoregressive) masking: query `q` may attend key `kv` when `kv ≤ q + (kvLen − qLen)` — bottom-right
+ * aligned, the KV-cache convention of FlashAttention ≥ 2.1 and of core's `causal: true`: the last query sees
+ * every key. `causal({ qLen, kvLen })` is tied to its lengths, and building it for others throws. Without
+ * lengths the shift is 0 (self-attention: `kv ≤ q`), and building it for `qLen ≠ kvLen` throws (it would be
+ * top-left aligned) naming `causal({ qLen, kvLen })`. (Core's attention functions evaluate a `MaskMod`
+ * directly and do not run this check: for cross-attention there, pass `causal: true` or the lengths.)
  *
  * ```
  * causal()            causal({ qLen: 2, kvLen: 4 })
@@ -62,7 +64,21 @@ export function causal(options: CausalOptions = {}): MaskPattern {
       },
     },
     ...(qLen === undefined
-      ? {}
+      ? {
+          // kv ≤ q is the top-left alignment when the lengths differ: refuse rather than disagree with core.
+          checkLengths: (fn: string, n: number, m: number) => {
+            if (n !== m) {
+              throw new InvalidArgumentError(
+                fn,
+                'maskMod',
+                'used with qLen = kvLen (causal() without lengths is self-attention, kv ≤ q)',
+                `qLen ${n}, kvLen ${m}`,
+                `Build causal({ qLen: ${n}, kvLen: ${m} }) for the bottom-right alignment (query i sees ` +
+                  'kv ≤ i + kvLen − qLen) that core’s `causal: true` uses, or pass `causal: true` instead.',
+              );
+            }
+          },
+        }
       : {
           checkLengths: (fn: string, n: number, m: number) => {
             if (n !== qLen || m !== kvLen) {
