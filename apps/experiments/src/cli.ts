@@ -17,6 +17,7 @@ import type { ExperimentReport, ExportedModel, HeadlineRow } from './experiment.
 import { EXPERIMENTS } from './experiments/index.js';
 import { validatePreset } from './presets.js';
 import { ProgressDisplay } from './progress-display.js';
+import { tableCells } from './results-table.js';
 import { type IndexEntry, writeExperiment, writeIndexes, writeSummary } from './results-writer.js';
 import { collectRunMetadata } from './run-metadata.js';
 
@@ -93,8 +94,9 @@ progress.stop();
 writeIndexes(outDir, preset.name, entries, models, EXPERIMENT_NAMES);
 
 for (const report of reports) {
-  const table = new Table({ head: report.table.head, style: { head: [] }, wordWrap: true });
-  table.push(...report.table.rows);
+  const cells = tableCells(report.table);
+  const table = new Table({ head: cells.head, style: { head: [] }, wordWrap: true });
+  table.push(...cells.rows);
   console.log(`\n${report.experiment}: ${report.description}\n${table.toString()}`);
   for (const note of report.notes) console.log(`  · ${note}`);
 }

@@ -2,6 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Backend, ExperimentName } from './cli-options.js';
 import type { Preset } from './presets.js';
 import type { ProgressDisplay } from './progress-display.js';
+import type { ResultsTable } from './results-table.js';
 
 /** What an experiment gets to run with. */
 export interface ExperimentContext {
@@ -48,7 +49,8 @@ export interface ExperimentReport {
   config: unknown;
   /** Every run with its config, seed and outcome (raw numbers). */
   runs: unknown[];
-  table: { head: string[]; rows: string[][] };
+  /** Typed rows and their columns; the results writer formats them (markdown, JSON, terminal). */
+  table: ResultsTable;
   /** How to read the table; what separates and what does not. */
   notes: string[];
   plots: { file: string; spec: TopLevelSpec }[];

@@ -7,6 +7,11 @@ export function formatNumber(x: number | null | undefined, digits = 3): string {
   return Number(x.toPrecision(digits)).toString();
 }
 
+/** A ratio as `2.5×`; '—' when there is none. */
+export function formatRatio(x: number | null | undefined): string {
+  return x === null || x === undefined ? '—' : `${formatNumber(x)}×`;
+}
+
 /** A share as a percentage with one decimal: 0.8731 → '87.3%'. */
 export function formatPercent(x: number | null | undefined): string {
   return x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)}%`;
@@ -26,4 +31,9 @@ export function formatSpread(values: readonly number[], format: (x: number) => s
   if (values.length === 1) return format(m);
   const sd = Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1));
   return `${format(m)} ± ${format(sd)}`;
+}
+
+/** A formatter of per-seed values: mean ± sample standard deviation with `format`, '—' for none. */
+export function spreadOf(format: (x: number) => string): (values: readonly number[]) => string {
+  return (values) => formatSpread(values, format);
 }

@@ -3,12 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ExperimentReport } from './experiment.js';
+import { formatPercent } from './format.js';
 import { lineChartSpec } from './plots.js';
+import { column } from './results-table.js';
 import { reproduceCommand, writeExperiment, writeIndexes, writeSummary } from './results-writer.js';
 import { collectRunMetadata } from './run-metadata.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'experiments-results-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Row {
+  variant: string;
+  accuracy: number | null;
+  failure?: string;
+}
 
 const report: ExperimentReport = {
   experiment: 'mqar',
@@ -16,10 +24,17 @@ const report: ExperimentReport = {
   config: { steps: 3 },
   runs: [{ runId: 'mqar.dense.seed-1', outcome: { status: 'ok', metrics: { accuracy: 0.75 } } }],
   table: {
-    head: ['variant', 'accuracy'],
+    columns: [
+      column('variant', (r: Row) => r.variant),
+      column(
+        'accuracy',
+        (r: Row) => r,
+        (r) => (r.failure === undefined ? formatPercent(r.accuracy) : `failed: ${r.failure}`),
+      ),
+    ],
     rows: [
-      ['dense', '75.0%'],
-      ['sliding window', 'failed: loss is NaN at step 3'],
+      { variant: 'dense', accuracy: 0.75 },
+      { variant: 'sliding window', accuracy: null, failure: 'loss is NaN at step 3' },
     ],
   },
   notes: ['a note'],
@@ -57,6 +72,13 @@ describe('results writer', () => {
     expect(json.versions.packages['@efficient-attention/core']).toMatch(/^\d+\.\d+\.\d+/);
     expect(json.git.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(json.runs[0].outcome.metrics.accuracy).toBe(0.75);
+    expect(json.table).toEqual({
+      head: ['variant', 'accuracy'],
+      rows: [
+        ['dense', '75.0%'],
+        ['sliding window', 'failed: loss is NaN at step 3'],
+      ],
+    });
     const md = readFileSync(join(dir, 'mqar.md'), 'utf8');
     expect(md).toContain('| sliding window | failed: loss is NaN at step 3 |');
     expect(md).toContain('pnpm experiments --preset quick --only mqar');

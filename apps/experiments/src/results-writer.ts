@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ExperimentReport, ExportedModel, HeadlineRow } from './experiment.js';
 import { markdownTable } from './markdown-table.js';
 import { renderSvg } from './plots.js';
+import { tableCells } from './results-table.js';
 import type { RunMetadata } from './run-metadata.js';
 
 /** Context stored with every results file. */
@@ -38,12 +39,13 @@ export function experimentMarkdown(
   wallSeconds: number,
 ): string {
   const { machine, versions, git } = context.meta;
+  const table = tableCells(report.table);
   return [
     `# ${report.experiment} (${context.preset})`,
     '',
     report.description,
     '',
-    markdownTable(report.table.head, report.table.rows),
+    markdownTable(table.head, table.rows),
     '',
     ...report.notes.map((n) => `- ${n}`),
     '',
@@ -83,7 +85,7 @@ export async function writeExperiment(
         wallSeconds,
         ...context.meta,
         config: report.config,
-        table: report.table,
+        table: tableCells(report.table),
         notes: report.notes,
         headline: report.headline,
         runs: report.runs,

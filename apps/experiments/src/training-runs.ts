@@ -2,10 +2,11 @@ import { hashSeed } from '@efficient-attention/core';
 import type { ModelConfig } from '@efficient-attention/transformer';
 import type { ExperimentName } from './cli-options.js';
 import type { ExperimentContext, ExportedModel } from './experiment.js';
-import { formatNumber, formatPercent, formatSpread } from './format.js';
+import { formatNumber, formatPercent, spreadOf } from './format.js';
 import { runInFreshProcess } from './fresh-process.js';
 import type { RunOutcome, TaskSpec, TrainJob, TrainOutput } from './jobs.js';
 import type { TrainingSettings } from './presets.js';
+import { type Column, column } from './results-table.js';
 import { runId } from './run-label.js';
 
 /** One training run to make: a variant of an experiment at one seed. */
@@ -87,20 +88,18 @@ export function okOutputs(runs: readonly TrainingRunResult[]): TrainOutput[] {
   return runs.flatMap((r) => (r.outcome.status === 'ok' ? [r.outcome] : []));
 }
 
-/** A metric of a variant over its successful seeds (mean ± sd), '—' when none has it. */
-export function metricCell(
+/** A metric of a variant's successful seeds, in seed order (finite values only; none: an empty list). */
+export function metricValues(
   runs: readonly TrainingRunResult[],
   pick: (o: TrainOutput) => number | null | undefined,
-  format: (x: number) => string,
-): string {
-  const values = okOutputs(runs)
+): number[] {
+  return okOutputs(runs)
     .map(pick)
     .filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-  return formatSpread(values, format);
 }
 
 /** 'ok', 'ok (2/3 seeds)' or 'failed: <reason>' for a variant's runs. */
-export function statusCell(runs: readonly TrainingRunResult[]): string {
+export function runStatus(runs: readonly TrainingRunResult[]): string {
   const failed = runs.filter((r) => r.outcome.status === 'failed');
   if (failed.length === 0) return 'ok';
   const first = failed[0]!.outcome as { reason: string };
@@ -113,9 +112,7 @@ export function metricMean(
   runs: readonly TrainingRunResult[],
   pick: (o: TrainOutput) => number | null | undefined,
 ): number | null {
-  const values = okOutputs(runs)
-    .map(pick)
-    .filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  const values = metricValues(runs, pick);
   return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
@@ -133,38 +130,61 @@ export function lossCurvePoints(
   return points;
 }
 
-/** Learned spans per layer from `inspect()` (adaptive span), e.g. 'L1 12/30 · L2 40/5'; '' when none. */
-export function learnedSpans(inspect: unknown): string {
+/** One layer's learned spans (adaptive span), per head. */
+export interface LayerSpans {
+  /** 1-based layer number. */
+  layer: number;
+  spans: number[];
+}
+
+/** Learned spans per layer from `inspect()` (adaptive span); empty when the mechanism has none. */
+export function learnedSpans(inspect: unknown): LayerSpans[] {
   const layers = (inspect as { layers?: { spans?: number[] }[] } | undefined)?.layers ?? [];
-  const parts = layers.flatMap((l, i) =>
-    Array.isArray(l.spans) ? [`L${i + 1} ${l.spans.map((s) => Math.round(s)).join('/')}`] : [],
-  );
-  return parts.join(' · ');
+  return layers.flatMap((l, i) => (Array.isArray(l.spans) ? [{ layer: i + 1, spans: l.spans }] : []));
+}
+
+/** Learned spans as 'L1 12/30 · L2 40/5'; '' when none. */
+export function formatLearnedSpans(layers: readonly LayerSpans[]): string {
+  return layers.map((l) => `L${l.layer} ${l.spans.map((s) => Math.round(s)).join('/')}`).join(' · ');
+}
+
+/** The metrics every training table shows, one value per successful seed. */
+export interface TrainingMetrics {
+  accuracy: number[];
+  loss: number[];
+  stepsPerSecond: number[];
+  parameters: number[];
+  attentionDensity: number[];
+}
+
+/** {@link TrainingMetrics} of a variant's runs. */
+export function trainingMetrics(runs: readonly TrainingRunResult[]): TrainingMetrics {
+  return {
+    accuracy: metricValues(runs, (o) => o.metrics.accuracy),
+    loss: metricValues(runs, (o) => o.metrics.loss),
+    stepsPerSecond: metricValues(runs, (o) => o.stepsPerSecond),
+    parameters: metricValues(runs, (o) => o.parameterCount),
+    attentionDensity: metricValues(runs, (o) => o.attentionDensity),
+  };
+}
+
+/** The held-out accuracy column of a training table (mean ± sd over seeds). */
+export function accuracyColumn<Row extends { metrics: TrainingMetrics }>(): Column<Row> {
+  return column('held-out accuracy', (r: Row) => r.metrics.accuracy, spreadOf(formatPercent));
 }
 
 /**
- * The cells every training table shares, in order: held-out accuracy, held-out loss, train steps/s,
+ * The columns every training table shares, in order: held-out accuracy, held-out loss, train steps/s,
  * parameters, attention density.
  */
-export function trainingMetricCells(runs: readonly TrainingRunResult[]): string[] {
+export function trainingMetricColumns<Row extends { metrics: TrainingMetrics }>(): Column<Row>[] {
+  const number = spreadOf((x) => formatNumber(x));
   return [
-    metricCell(runs, (o) => o.metrics.accuracy, formatPercent),
-    metricCell(
-      runs,
-      (o) => o.metrics.loss,
-      (x) => formatNumber(x),
-    ),
-    metricCell(
-      runs,
-      (o) => o.stepsPerSecond,
-      (x) => formatNumber(x),
-    ),
-    metricCell(
-      runs,
-      (o) => o.parameterCount,
-      (x) => formatNumber(x),
-    ),
-    metricCell(runs, (o) => o.attentionDensity, formatPercent),
+    accuracyColumn<Row>(),
+    column('held-out loss', (r: Row) => r.metrics.loss, number),
+    column('train steps/s', (r: Row) => r.metrics.stepsPerSecond, number),
+    column('parameters', (r: Row) => r.metrics.parameters, number),
+    column('attention density', (r: Row) => r.metrics.attentionDensity, spreadOf(formatPercent)),
   ];
 }
 

@@ -1,7 +1,54 @@
-import { runAttentionKernels } from '../attention-kernels.js';
-import type { Experiment, ExperimentReport } from '../experiment.js';
-import { formatNumber } from '../format.js';
+import { type KernelRow, runAttentionKernels } from '../attention-kernels.js';
+import type { Experiment, ExperimentReport, HeadlineRow } from '../experiment.js';
+import { formatNumber, formatRatio } from '../format.js';
 import { lineChartSpec } from '../plots.js';
+import { type Column, column, type ResultsTable } from '../results-table.js';
+
+/** A measured row with its speed-up over plain tfjs ops at the same N (null when either failed). */
+interface KernelTableRow extends KernelRow {
+  speedUpVsPlain: number | null;
+}
+
+const medianColumn = column('median ms', (r: KernelTableRow) => r.medianMs, formatNumber);
+const statusColumn = column('status', (r: KernelTableRow) =>
+  r.error === undefined ? 'ok' : `failed: ${r.error}`,
+);
+
+const COLUMNS: readonly Column<KernelTableRow>[] = [
+  column('implementation', (r) => r.implementation),
+  column('N', (r) => r.n),
+  medianColumn,
+  column('GFLOP/s', (r) => r.gflops, formatNumber),
+  column('speed-up vs plain tfjs ops', (r) => r.speedUpVsPlain, formatRatio),
+  column(
+    'max |Δ| vs dense',
+    (r) => r.maxAbsDiffVsDense,
+    (x) => (x === null ? '—' : x.toExponential(1)),
+  ),
+  statusColumn,
+];
+
+/** The table and headline rows (at the largest N) of measured rows (a pure function of them). */
+export function kernelsTable(
+  rows: readonly KernelRow[],
+  largest: number,
+): { table: ResultsTable<KernelTableRow>; headline: HeadlineRow[] } {
+  const tableRows = rows.map((r): KernelTableRow => {
+    const plain = rows.find((x) => x.n === r.n && x.implementation === 'plain tfjs ops')?.medianMs ?? null;
+    return { ...r, speedUpVsPlain: plain !== null && r.medianMs !== null ? plain / r.medianMs : null };
+  });
+  return {
+    table: { columns: COLUMNS, rows: tableRows },
+    headline: tableRows
+      .filter((r) => r.n === largest)
+      .map((r) => ({
+        variant: r.implementation,
+        metric: `ms @ N=${r.n}`,
+        value: medianColumn.cell(r),
+        status: statusColumn.cell(r),
+      })),
+  };
+}
 
 export const attentionKernelsExperiment: Experiment = {
   name: 'attention-kernels',
@@ -15,35 +62,13 @@ export const attentionKernelsExperiment: Experiment = {
     let done = 0;
     const rows = await runAttentionKernels(settings, () => bar.update(++done));
     bar.finish('ok');
-    const table = rows.map((r) => {
-      const plain = rows.find((x) => x.n === r.n && x.implementation === 'plain tfjs ops')?.medianMs ?? null;
-      return [
-        r.implementation,
-        String(r.n),
-        formatNumber(r.medianMs),
-        formatNumber(r.gflops),
-        plain !== null && r.medianMs !== null ? `${formatNumber(plain / r.medianMs)}×` : '—',
-        r.maxAbsDiffVsDense === null ? '—' : r.maxAbsDiffVsDense.toExponential(1),
-        r.error === undefined ? 'ok' : `failed: ${r.error}`,
-      ];
-    });
+    const { table, headline } = kernelsTable(rows, Math.max(...settings.lengths));
     return {
       experiment: 'attention-kernels',
       description: this.description,
       config: settings,
       runs: rows,
-      table: {
-        head: [
-          'implementation',
-          'N',
-          'median ms',
-          'GFLOP/s',
-          'speed-up vs plain tfjs ops',
-          'max |Δ| vs dense',
-          'status',
-        ],
-        rows: table,
-      },
+      table,
       notes: [
         `B=1, H=${settings.heads}, d=${settings.headDim}, non-causal, median of ${settings.repeats}; measured in the CLI process (timing only, no memory).`,
       ],
@@ -67,14 +92,7 @@ export const attentionKernelsExperiment: Experiment = {
         },
       ],
       models: [],
-      headline: rows
-        .filter((r) => r.n === Math.max(...settings.lengths))
-        .map((r, i) => ({
-          variant: r.implementation,
-          metric: `ms @ N=${r.n}`,
-          value: formatNumber(r.medianMs),
-          status: table[rows.indexOf(r)]?.[6] ?? String(i),
-        })),
+      headline,
     };
   },
 };

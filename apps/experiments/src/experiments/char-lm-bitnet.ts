@@ -1,15 +1,17 @@
-import type { Experiment, ExperimentReport, ExportedModel } from '../experiment.js';
-import { formatBytes, formatNumber } from '../format.js';
+import type { Experiment, ExperimentReport, ExportedModel, HeadlineRow } from '../experiment.js';
+import { formatBytes, formatNumber, formatRatio, spreadOf } from '../format.js';
 import { lineChartSpec } from '../plots.js';
+import { type Column, column, type ResultsTable } from '../results-table.js';
 import { CharCorpus } from '../tasks/char-corpus.js';
 import {
   byVariant,
   lossCurvePoints,
-  metricCell,
   metricMean,
+  metricValues,
   okOutputs,
+  runStatus,
   runTrainingJobs,
-  statusCell,
+  type TrainingRunResult,
   type TrainingRunSpec,
 } from '../training-runs.js';
 
@@ -17,6 +19,70 @@ const VARIANTS = [
   { label: 'float32 projections', projections: 'float' as const, exportFamily: 'float-char-lm' },
   { label: 'BitNet b1.58 projections', projections: 'bitnet' as const, exportFamily: 'bitnet' },
 ];
+
+/** One projection variant's row of the table; per-seed lists hold one value per successful seed. */
+interface CharLmRow {
+  projections: string;
+  perplexity: number[];
+  bitsPerCharacter: number[];
+  /** Weight bytes of the first successful seed. */
+  weightBytes: { float32: number; deployed: number } | undefined;
+  parameters: number[];
+  stepsPerSecond: number[];
+  peakRssBytes: number[];
+  status: string;
+}
+
+const number = spreadOf((x) => formatNumber(x));
+const perplexityColumn = column('held-out perplexity', (r: CharLmRow) => r.perplexity, number);
+const deployedColumn = column('weights deployed', (r: CharLmRow) => r.weightBytes?.deployed, formatBytes);
+const statusColumn = column('status', (r: CharLmRow) => r.status);
+
+const COLUMNS: readonly Column<CharLmRow>[] = [
+  column('projections', (r) => r.projections),
+  perplexityColumn,
+  column('bits / char', (r) => r.bitsPerCharacter, number),
+  column('weights fp32', (r) => r.weightBytes?.float32, formatBytes),
+  deployedColumn,
+  column(
+    'compression',
+    (r) => (r.weightBytes === undefined ? undefined : r.weightBytes.float32 / r.weightBytes.deployed),
+    formatRatio,
+  ),
+  column('parameters', (r) => r.parameters, number),
+  column('train steps/s', (r) => r.stepsPerSecond, number),
+  column('peak RSS', (r) => r.peakRssBytes, spreadOf(formatBytes)),
+  statusColumn,
+];
+
+/** The table and headline rows of finished runs (a pure function of the runs). */
+export function charLmTable(results: readonly TrainingRunResult[]): {
+  table: ResultsTable<CharLmRow>;
+  headline: HeadlineRow[];
+} {
+  const rows = VARIANTS.map((v): CharLmRow => {
+    const runs = byVariant(results, v.label);
+    return {
+      projections: v.label,
+      perplexity: metricValues(runs, (o) => o.metrics.perplexity),
+      bitsPerCharacter: metricValues(runs, (o) => o.metrics.bitsPerCharacter),
+      weightBytes: okOutputs(runs)[0]?.weightBytes,
+      parameters: metricValues(runs, (o) => o.parameterCount),
+      stepsPerSecond: metricValues(runs, (o) => o.stepsPerSecond),
+      peakRssBytes: metricValues(runs, (o) => o.peakRssBytes),
+      status: runStatus(runs),
+    };
+  });
+  return {
+    table: { columns: COLUMNS, rows },
+    headline: rows.map((r) => ({
+      variant: r.projections,
+      metric: 'perplexity · deployed bytes',
+      value: `${perplexityColumn.cell(r)} · ${deployedColumn.cell(r)}`,
+      status: statusColumn.cell(r),
+    })),
+  };
+}
 
 export const charLmBitnetExperiment: Experiment = {
   name: 'char-lm-bitnet',
@@ -52,38 +118,7 @@ export const charLmBitnetExperiment: Experiment = {
       { ...training, evalExamples: evalWindows },
       specs,
     );
-    const rows = VARIANTS.map((v) => {
-      const runs = byVariant(results, v.label);
-      const bytes = okOutputs(runs)[0]?.weightBytes;
-      return [
-        v.label,
-        metricCell(
-          runs,
-          (o) => o.metrics.perplexity,
-          (x) => formatNumber(x),
-        ),
-        metricCell(
-          runs,
-          (o) => o.metrics.bitsPerCharacter,
-          (x) => formatNumber(x),
-        ),
-        formatBytes(bytes?.float32),
-        formatBytes(bytes?.deployed),
-        bytes === undefined ? '—' : `${formatNumber(bytes.float32 / bytes.deployed)}×`,
-        metricCell(
-          runs,
-          (o) => o.parameterCount,
-          (x) => formatNumber(x),
-        ),
-        metricCell(
-          runs,
-          (o) => o.stepsPerSecond,
-          (x) => formatNumber(x),
-        ),
-        metricCell(runs, (o) => o.peakRssBytes, formatBytes),
-        statusCell(runs),
-      ];
-    });
+    const { table, headline } = charLmTable(results);
     const [floatPpl, bitnetPpl] = VARIANTS.map((v) =>
       metricMean(byVariant(results, v.label), (o) => o.metrics.perplexity),
     );
@@ -126,21 +161,7 @@ export const charLmBitnetExperiment: Experiment = {
         vocabSize: corpus.vocabSize,
       },
       runs: results,
-      table: {
-        head: [
-          'projections',
-          'held-out perplexity',
-          'bits / char',
-          'weights fp32',
-          'weights deployed',
-          'compression',
-          'parameters',
-          'train steps/s',
-          'peak RSS',
-          'status',
-        ],
-        rows,
-      },
+      table,
       notes: [
         `Held-out = the last 10% of the corpus (${corpus.heldOut.length.toLocaleString('en-US')} characters), ${evalWindows} windows of ${seqLen}; vocabulary ${corpus.vocabSize} characters (uniform perplexity ${corpus.vocabSize}).`,
         '"Deployed" counts BitLinear weights as 2-bit packed ternary plus a scale, other tensors (embedding, norms, head) as float32.',
@@ -159,12 +180,7 @@ export const charLmBitnetExperiment: Experiment = {
         },
       ],
       models,
-      headline: VARIANTS.map((v, i) => ({
-        variant: v.label,
-        metric: 'perplexity · deployed bytes',
-        value: `${rows[i]![1]} · ${rows[i]![4]}`,
-        status: rows[i]![9]!,
-      })),
+      headline,
     };
   },
 };

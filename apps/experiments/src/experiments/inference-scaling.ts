@@ -1,8 +1,9 @@
-import type { Experiment, ExperimentReport } from '../experiment.js';
-import { formatBytes, formatNumber } from '../format.js';
+import type { Experiment, ExperimentReport, HeadlineRow } from '../experiment.js';
+import { formatBytes, formatNumber, formatRatio } from '../format.js';
 import { runInFreshProcess } from '../fresh-process.js';
 import type { InferenceJob, InferenceOutput, RunOutcome } from '../jobs.js';
 import { lineChartSpec } from '../plots.js';
+import { type Column, column, type ResultsTable } from '../results-table.js';
 import { runId } from '../run-label.js';
 
 interface InferenceRun {
@@ -12,6 +13,71 @@ interface InferenceRun {
   n: number;
   job: InferenceJob;
   outcome: RunOutcome<InferenceOutput>;
+}
+
+/** One (mechanism, N) row of the table; measurements are undefined when the run failed. */
+interface InferenceRow {
+  mechanism: string;
+  family: string;
+  n: number;
+  medianMs: number | undefined;
+  /** Dense's median time at this N over this one's. */
+  speedUpVsDense: number | undefined;
+  tfPeakBytes: number | null | undefined;
+  peakRssBytes: number | undefined;
+  status: string;
+}
+
+const medianColumn = column('median ms', (r: InferenceRow) => r.medianMs, formatNumber);
+const speedUpColumn = column('speed-up vs dense', (r: InferenceRow) => r.speedUpVsDense, formatRatio);
+const statusColumn = column('status', (r: InferenceRow) => r.status);
+
+const COLUMNS: readonly Column<InferenceRow>[] = [
+  column('mechanism', (r) => r.mechanism),
+  column('family', (r) => r.family),
+  column('N', (r) => r.n),
+  medianColumn,
+  speedUpColumn,
+  column('tf peak tensors', (r) => r.tfPeakBytes, formatBytes),
+  column('peak RSS', (r) => r.peakRssBytes, formatBytes),
+  statusColumn,
+];
+
+/** The table and headline rows (at the largest N) of finished runs (a pure function of the runs). */
+export function inferenceTable(
+  runs: readonly Pick<InferenceRun, 'variant' | 'family' | 'n' | 'outcome'>[],
+  variants: readonly { label: string }[],
+  largest: number,
+): { table: ResultsTable<InferenceRow>; headline: HeadlineRow[] } {
+  const ok = (r: (typeof runs)[number]) => (r.outcome.status === 'ok' ? r.outcome : undefined);
+  const denseMs = (n: number) => ok(runs.find((r) => r.variant === 'dense' && r.n === n)!)?.medianMs;
+  const rows = runs.map((r): InferenceRow => {
+    const o = ok(r);
+    const dense = denseMs(r.n);
+    return {
+      mechanism: r.variant,
+      family: r.family,
+      n: r.n,
+      medianMs: o?.medianMs,
+      speedUpVsDense: o && dense !== undefined ? dense / o.medianMs : undefined,
+      tfPeakBytes: o?.tfPeakBytes,
+      peakRssBytes: o?.peakRssBytes,
+      status: r.outcome.status === 'ok' ? 'ok' : `failed: ${r.outcome.reason}`,
+    };
+  });
+  return {
+    table: { columns: COLUMNS, rows },
+    headline: variants.map((v) => {
+      const r = runs.find((x) => x.variant === v.label && x.n === largest)!;
+      const row = rows[runs.indexOf(r)]!;
+      return {
+        variant: v.label,
+        metric: `ms @ N=${largest} (vs dense)`,
+        value: `${medianColumn.cell(row)} (${speedUpColumn.cell(row)})`,
+        status: statusColumn.cell(row),
+      };
+    }),
+  };
 }
 
 export const inferenceScalingExperiment: Experiment = {
@@ -49,21 +115,7 @@ export const inferenceScalingExperiment: Experiment = {
       }
     }
     const ok = (r: InferenceRun) => (r.outcome.status === 'ok' ? r.outcome : undefined);
-    const denseMs = (n: number) => ok(runs.find((r) => r.variant === 'dense' && r.n === n)!)?.medianMs;
-    const rows = runs.map((r) => {
-      const o = ok(r);
-      const dense = denseMs(r.n);
-      return [
-        r.variant,
-        r.family,
-        String(r.n),
-        formatNumber(o?.medianMs),
-        o && dense !== undefined ? `${formatNumber(dense / o.medianMs)}×` : '—',
-        formatBytes(o?.tfPeakBytes),
-        formatBytes(o?.peakRssBytes),
-        r.outcome.status === 'ok' ? 'ok' : `failed: ${r.outcome.reason}`,
-      ];
-    });
+    const { table, headline } = inferenceTable(runs, variants, Math.max(...lengths));
     const points = (pick: (o: InferenceOutput) => number | null) =>
       runs.flatMap((r) => {
         const o = ok(r);
@@ -76,19 +128,7 @@ export const inferenceScalingExperiment: Experiment = {
       description: this.description,
       config: { ...preset.inferenceScaling, causal: false, batch: 1 },
       runs,
-      table: {
-        head: [
-          'mechanism',
-          'family',
-          'N',
-          'median ms',
-          'speed-up vs dense',
-          'tf peak tensors',
-          'peak RSS',
-          'status',
-        ],
-        rows,
-      },
+      table,
       notes: [
         `One non-causal forward pass, batch 1, ${heads} heads of ${headDim}, unit-normal q/k/v; median of ${repeats} timed calls after a warm-up; backend ${context.backend}, single-threaded wasm in Node.`,
         'Each (mechanism, N) runs in a fresh Node process, so peak RSS is its own (it includes the ~200 MB of Node + tfjs + wasm baseline).',
@@ -142,16 +182,7 @@ export const inferenceScalingExperiment: Experiment = {
         },
       ],
       models: [],
-      headline: variants.map((v) => {
-        const r = runs.find((x) => x.variant === v.label && x.n === largest)!;
-        const row = rows[runs.indexOf(r)]!;
-        return {
-          variant: v.label,
-          metric: `ms @ N=${largest} (vs dense)`,
-          value: `${row[3]} (${row[4]})`,
-          status: row[7]!,
-        };
-      }),
+      headline,
     };
   },
 };

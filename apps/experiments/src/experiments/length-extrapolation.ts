@@ -1,17 +1,104 @@
-import type { Experiment, ExperimentReport } from '../experiment.js';
-import { formatNumber, formatPercent } from '../format.js';
+import type { Experiment, ExperimentReport, HeadlineRow } from '../experiment.js';
+import { formatNumber, formatPercent, spreadOf } from '../format.js';
 import { lineChartSpec } from '../plots.js';
+import { type Column, column, type ResultsTable } from '../results-table.js';
 import { copyReverseSeqLen, copyReverseVocabSize } from '../tasks/copy-reverse.js';
 import {
   byVariant,
   lossCurvePoints,
-  metricCell,
   metricMean,
+  metricValues,
   okOutputs,
+  runStatus,
   runTrainingJobs,
-  statusCell,
+  type TrainingRunResult,
   type TrainingRunSpec,
 } from '../training-runs.js';
+
+/** Accuracies at one test length, one value per successful seed; null: the encoding cannot run there. */
+interface AtLength {
+  tokenAccuracy: number[] | null;
+  exactMatch: number[] | null;
+}
+
+/** One encoding's row of the table. */
+interface ExtrapolationRow {
+  encoding: string;
+  /** In the order of the test lengths. */
+  atLength: AtLength[];
+  stepsPerSecond: number[];
+  status: string;
+}
+
+/** Per-seed accuracies as mean ± sd; 'n/a' where the encoding cannot run (learned positions past training). */
+function formatAccuracy(values: number[] | null): string {
+  return values === null ? 'n/a' : spreadOf(formatPercent)(values);
+}
+
+function columnsFor(testLengths: readonly number[]): {
+  columns: Column<ExtrapolationRow>[];
+  tokenAccuracy: Column<ExtrapolationRow>[];
+  status: Column<ExtrapolationRow>;
+} {
+  const tokenAccuracy = testLengths.map((l, j) =>
+    column(`token acc. L=${l}`, (r: ExtrapolationRow) => r.atLength[j]!.tokenAccuracy, formatAccuracy),
+  );
+  const status = column('status', (r: ExtrapolationRow) => r.status);
+  return {
+    columns: [
+      column('encoding', (r) => r.encoding),
+      ...tokenAccuracy,
+      ...testLengths.map((l, j) =>
+        column(`exact L=${l}`, (r: ExtrapolationRow) => r.atLength[j]!.exactMatch, formatAccuracy),
+      ),
+      column(
+        'train steps/s',
+        (r) => r.stepsPerSecond,
+        spreadOf((x) => formatNumber(x)),
+      ),
+      status,
+    ],
+    tokenAccuracy,
+    status,
+  };
+}
+
+/** The table and headline rows of finished runs (a pure function of the runs). */
+export function extrapolationTable(
+  encodings: readonly { label: string }[],
+  testLengths: readonly number[],
+  testMultipliers: readonly number[],
+  results: readonly TrainingRunResult[],
+): { table: ResultsTable<ExtrapolationRow>; headline: HeadlineRow[] } {
+  const atLength = (runs: readonly TrainingRunResult[], length: number): AtLength => {
+    const ok = okOutputs(runs);
+    if (ok.length > 0 && ok.every((o) => o.metrics[`accuracy@L${length}`] === null))
+      return { tokenAccuracy: null, exactMatch: null };
+    return {
+      tokenAccuracy: metricValues(runs, (o) => o.metrics[`accuracy@L${length}`]),
+      exactMatch: metricValues(runs, (o) => o.metrics[`exact@L${length}`]),
+    };
+  };
+  const rows = encodings.map((e): ExtrapolationRow => {
+    const runs = byVariant(results, e.label);
+    return {
+      encoding: e.label,
+      atLength: testLengths.map((l) => atLength(runs, l)),
+      stepsPerSecond: metricValues(runs, (o) => o.stepsPerSecond),
+      status: runStatus(runs),
+    };
+  });
+  const columns = columnsFor(testLengths);
+  return {
+    table: { columns: columns.columns, rows },
+    headline: rows.map((r) => ({
+      variant: r.encoding,
+      metric: `token acc. at ${testMultipliers.join(' / ')} × L`,
+      value: columns.tokenAccuracy.map((c) => c.cell(r)).join(' / '),
+      status: columns.status.cell(r),
+    })),
+  };
+}
 
 export const lengthExtrapolationExperiment: Experiment = {
   name: 'length-extrapolation',
@@ -48,28 +135,7 @@ export const lengthExtrapolationExperiment: Experiment = {
       training,
       specs,
     );
-    const accuracyCell = (runs: typeof results, length: number) => {
-      const ok = okOutputs(runs);
-      if (ok.length > 0 && ok.every((o) => o.metrics[`accuracy@L${length}`] === null)) return 'n/a';
-      return metricCell(runs, (o) => o.metrics[`accuracy@L${length}`], formatPercent);
-    };
-    const rows = encodings.map((e) => {
-      const runs = byVariant(results, e.label);
-      return [
-        e.label,
-        ...testLengths.map((l) => accuracyCell(runs, l)),
-        ...testLengths.map((l) => {
-          const cell = accuracyCell(runs, l);
-          return cell === 'n/a' ? 'n/a' : metricCell(runs, (o) => o.metrics[`exact@L${l}`], formatPercent);
-        }),
-        metricCell(
-          runs,
-          (o) => o.stepsPerSecond,
-          (x) => formatNumber(x),
-        ),
-        statusCell(runs),
-      ];
-    });
+    const { table, headline } = extrapolationTable(encodings, testLengths, testMultipliers, results);
     const accuracyPoints = encodings.flatMap((e) =>
       testLengths.flatMap((l) => {
         const y = metricMean(byVariant(results, e.label), (o) => o.metrics[`accuracy@L${l}`]);
@@ -82,16 +148,7 @@ export const lengthExtrapolationExperiment: Experiment = {
       description: this.description,
       config: { ...preset.lengthExtrapolation, model: preset.model, attention: 'dense', testLengths },
       runs: results,
-      table: {
-        head: [
-          'encoding',
-          ...testLengths.map((l) => `token acc. L=${l}`),
-          ...testLengths.map((l) => `exact L=${l}`),
-          'train steps/s',
-          'status',
-        ],
-        rows,
-      },
+      table,
       notes: [
         `Task: ${task.mode} a random string over ${task.alphabetSize} symbols; trained at L = ${task.length} (sequence ${trainSeqLen} tokens), tested at L = ${testLengths.join(', ')}. Token accuracy is over the answer positions (chance ${formatPercent(chance)}); exact = whole answer right.`,
         `Learned positions are built for the training length only (maxSeqLen ${trainSeqLen}); longer tests are "n/a", not a crash.`,
@@ -119,12 +176,7 @@ export const lengthExtrapolationExperiment: Experiment = {
         },
       ],
       models: [],
-      headline: encodings.map((e, i) => ({
-        variant: e.label,
-        metric: `token acc. at ${testMultipliers.join(' / ')} × L`,
-        value: testLengths.map((_, j) => rows[i]![1 + j]).join(' / '),
-        status: rows[i]!.at(-1)!,
-      })),
+      headline,
     };
   },
 };

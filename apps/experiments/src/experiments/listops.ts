@@ -1,6 +1,7 @@
-import type { Experiment, ExperimentReport } from '../experiment.js';
+import type { Experiment, ExperimentReport, HeadlineRow } from '../experiment.js';
 import { formatPercent } from '../format.js';
 import { barChartSpec, lineChartSpec } from '../plots.js';
+import { type Column, column, type ResultsTable } from '../results-table.js';
 import {
   LISTOPS_CLASSES,
   LISTOPS_CLOSE,
@@ -14,17 +15,58 @@ import {
 } from '../tasks/listops.js';
 import {
   accuracyBars,
+  accuracyColumn,
   byVariant,
   exportedModels,
   lossCurvePoints,
   metricMean,
+  runStatus,
   runTrainingJobs,
-  statusCell,
+  type TrainingMetrics,
+  type TrainingRunResult,
   type TrainingRunSpec,
-  trainingMetricCells,
+  trainingMetricColumns,
+  trainingMetrics,
 } from '../training-runs.js';
 
 const EXPORTS: Record<string, string> = { 'linformer (k=16)': 'low-rank' };
+
+/** One variant's row of the ListOps table. */
+interface ListOpsRow {
+  variant: string;
+  family: string;
+  metrics: TrainingMetrics;
+  status: string;
+}
+
+const statusColumn = column('status', (r: ListOpsRow) => r.status);
+
+const COLUMNS: readonly Column<ListOpsRow>[] = [
+  column('variant', (r) => r.variant),
+  column('family', (r) => r.family),
+  ...trainingMetricColumns<ListOpsRow>(),
+  statusColumn,
+];
+
+/** The ListOps table and headline rows of finished runs (a pure function of the runs). */
+export function listOpsTable(
+  variants: readonly { label: string; family: string }[],
+  results: readonly TrainingRunResult[],
+): { table: ResultsTable<ListOpsRow>; headline: HeadlineRow[] } {
+  const rows = variants.map((v): ListOpsRow => {
+    const runs = byVariant(results, v.label);
+    return { variant: v.label, family: v.family, metrics: trainingMetrics(runs), status: runStatus(runs) };
+  });
+  return {
+    table: { columns: COLUMNS, rows },
+    headline: rows.map((r) => ({
+      variant: r.variant,
+      metric: 'accuracy',
+      value: accuracyColumn<ListOpsRow>().cell(r),
+      status: statusColumn.cell(r),
+    })),
+  };
+}
 
 export const listOpsExperiment: Experiment = {
   name: 'listops',
@@ -62,10 +104,7 @@ export const listOpsExperiment: Experiment = {
       specs,
     );
     const majority = metricMean(results, (o) => o.metrics.majorityBaseline);
-    const rows = variants.map((v) => {
-      const runs = byVariant(results, v.label);
-      return [v.label, v.family, ...trainingMetricCells(runs), statusCell(runs)];
-    });
+    const { table, headline } = listOpsTable(variants, results);
     const models = exportedModels(results, (variant) => EXPORTS[variant], {
       experiment: 'listops',
       task: 'classifier',
@@ -98,19 +137,7 @@ export const listOpsExperiment: Experiment = {
         causal: false,
       },
       runs: results,
-      table: {
-        head: [
-          'variant',
-          'family',
-          'held-out accuracy',
-          'held-out loss',
-          'train steps/s',
-          'parameters',
-          'attention density',
-          'status',
-        ],
-        rows,
-      },
+      table,
       notes: [
         `Majority-class baseline on the held-out set: ${formatPercent(majority)}; chance over 10 classes is 10%.`,
         'The classifier reads the CLS token, so a sliding window only sees the first radius × layers tokens through it; Longformer makes CLS global.',
@@ -134,12 +161,7 @@ export const listOpsExperiment: Experiment = {
         },
       ],
       models,
-      headline: variants.map((v, i) => ({
-        variant: v.label,
-        metric: 'accuracy',
-        value: rows[i]![2]!,
-        status: rows[i]![7]!,
-      })),
+      headline,
     };
   },
 };

@@ -1,19 +1,26 @@
-import type { Experiment, ExperimentReport } from '../experiment.js';
-import { formatBytes, formatPercent } from '../format.js';
+import type { Experiment, ExperimentReport, HeadlineRow } from '../experiment.js';
+import { formatBytes, formatPercent, spreadOf } from '../format.js';
 import { barChartSpec, lineChartSpec } from '../plots.js';
+import { type Column, column, type ResultsTable } from '../results-table.js';
 import { mqarBatch, mqarLayout } from '../tasks/mqar.js';
 import {
   accuracyBars,
+  accuracyColumn,
   byVariant,
   exportedModels,
+  formatLearnedSpans,
+  type LayerSpans,
   learnedSpans,
   lossCurvePoints,
-  metricCell,
+  metricValues,
   okOutputs,
+  runStatus,
   runTrainingJobs,
-  statusCell,
+  type TrainingMetrics,
+  type TrainingRunResult,
   type TrainingRunSpec,
-  trainingMetricCells,
+  trainingMetricColumns,
+  trainingMetrics,
 } from '../training-runs.js';
 
 /** Which MQAR variant's model is exported for the playground, by family folder. */
@@ -23,6 +30,56 @@ const EXPORTS: Record<string, string> = {
   'adaptive span': 'adaptive',
   'linear (elu+1)': 'linear',
 };
+
+/** One variant's row of the MQAR table. */
+interface MqarRow {
+  variant: string;
+  family: string;
+  metrics: TrainingMetrics;
+  /** Learned spans of the first successful seed (adaptive span). */
+  spans: LayerSpans[];
+  /** Peak RSS of each successful seed. */
+  peakRssBytes: number[];
+  status: string;
+}
+
+const statusColumn = column('status', (r: MqarRow) => r.status);
+
+const COLUMNS: readonly Column<MqarRow>[] = [
+  column('variant', (r) => r.variant),
+  column('family', (r) => r.family),
+  ...trainingMetricColumns<MqarRow>(),
+  column('learned spans', (r) => r.spans, formatLearnedSpans),
+  column('peak RSS', (r) => r.peakRssBytes, spreadOf(formatBytes)),
+  statusColumn,
+];
+
+/** The MQAR table and headline rows of finished runs (a pure function of the runs). */
+export function mqarTable(
+  variants: readonly { label: string; family: string }[],
+  results: readonly TrainingRunResult[],
+): { table: ResultsTable<MqarRow>; headline: HeadlineRow[] } {
+  const rows = variants.map((v): MqarRow => {
+    const runs = byVariant(results, v.label);
+    return {
+      variant: v.label,
+      family: v.family,
+      metrics: trainingMetrics(runs),
+      spans: learnedSpans(okOutputs(runs)[0]?.inspect),
+      peakRssBytes: metricValues(runs, (o) => o.peakRssBytes),
+      status: runStatus(runs),
+    };
+  });
+  return {
+    table: { columns: COLUMNS, rows },
+    headline: rows.map((r) => ({
+      variant: r.variant,
+      metric: 'accuracy',
+      value: accuracyColumn<MqarRow>().cell(r),
+      status: statusColumn.cell(r),
+    })),
+  };
+}
 
 export const mqarExperiment: Experiment = {
   name: 'mqar',
@@ -52,18 +109,7 @@ export const mqarExperiment: Experiment = {
     );
     const results = await runTrainingJobs(context, 'mqar', { name: 'mqar', options: task }, training, specs);
     const chance = 1 / task.numValues;
-    const rows = variants.map((v) => {
-      const runs = byVariant(results, v.label);
-      const spans = okOutputs(runs)[0]?.inspect;
-      return [
-        v.label,
-        v.family,
-        ...trainingMetricCells(runs),
-        spans === undefined ? '' : learnedSpans(spans),
-        metricCell(runs, (o) => o.peakRssBytes, formatBytes),
-        statusCell(runs),
-      ];
-    });
+    const { table, headline } = mqarTable(variants, results);
     const accuracy = accuracyBars(variants, results);
     const models = exportedModels(results, (variant) => EXPORTS[variant], {
       experiment: 'mqar',
@@ -89,21 +135,7 @@ export const mqarExperiment: Experiment = {
         gap: layout.gap,
       },
       runs: results,
-      table: {
-        head: [
-          'variant',
-          'family',
-          'held-out accuracy',
-          'held-out loss',
-          'train steps/s',
-          'parameters',
-          'attention density',
-          'learned spans',
-          'peak RSS',
-          'status',
-        ],
-        rows,
-      },
+      table,
       notes: [
         `Accuracy is over the ${task.numQueries} query positions of ${training.evalExamples} held-out examples; chance is ${formatPercent(chance)} (1/${task.numValues} values).`,
         `Every answer is ≥ ${layout.gap} tokens after its key–value pair; a ${preset.model.numLayers}-layer sliding window of radius 8 sees ${preset.model.numLayers * 8} tokens back, so it cannot answer.`,
@@ -130,12 +162,7 @@ export const mqarExperiment: Experiment = {
         },
       ],
       models,
-      headline: variants.map((v, i) => ({
-        variant: v.label,
-        metric: 'accuracy',
-        value: rows[i]![2]!,
-        status: rows[i]![9]!,
-      })),
+      headline,
     };
   },
 };
