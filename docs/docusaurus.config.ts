@@ -21,6 +21,7 @@ const documentedPackages = [
   'bitnet',
   'backends',
   'transformer',
+  'all',
 ];
 
 /** VS Code's dark theme with comments lightened to pass WCAG AA contrast (4.5:1) on its background. */

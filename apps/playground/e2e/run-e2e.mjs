@@ -126,7 +126,7 @@ const tests = {
 
   async complexity(page, base) {
     await page.goto(
-      `${base}#/complexity?backend=wasm&min=5&max=6&repeats=1&d=16&k=16&m=16&mech=dense,linear,performer`,
+      `${base}#/complexity?backend=wasm&min=5&max=6&repeats=1&d=16&k=16&m=16&mech=dense,linear-elu,performer`,
     );
     await waitForText(page, 'backend-status', /wasm ready/);
     await page.getByRole('button', { name: /Measure on wasm/ }).click();

@@ -1,16 +1,18 @@
 import type { CapabilityReport } from '@efficient-attention/backends';
-import type { CostMechanism } from '@efficient-attention/figures';
+import {
+  attentionCost,
+  type CostMechanism,
+  DEFAULT_COST_PARAMS,
+  QUADRATIC_REFERENCE,
+} from '@efficient-attention/figures';
 
-/** Bytes of the largest single tensor a mechanism makes for one head of N tokens (the N × N scores of dense). */
+/**
+ * Bytes of the largest single tensor a mechanism makes for one head of N tokens: its cost model's largest
+ * intermediate (the N × N scores of dense, N·(2w + 1) of a window), at least N·512 floats for the others.
+ */
 export function largestTensorBytes(mechanism: CostMechanism, n: number, radius: number): number {
-  switch (mechanism) {
-    case 'dense':
-      return 4 * n * n;
-    case 'sparse':
-      return 4 * n * Math.min(n, 2 * radius + 1);
-    default:
-      return 4 * n * 512;
-  }
+  const floats = attentionCost(mechanism, n, { ...DEFAULT_COST_PARAMS, radius }).memory;
+  return 4 * Math.max(floats, mechanism === QUADRATIC_REFERENCE ? 0 : n * 512);
 }
 
 /** Memory a page may reasonably spend on one tensor on CPU-side backends (the wasm heap is capped at 2–4 GiB). */
@@ -32,7 +34,7 @@ export function capacityProblem(
   if (
     report?.backend === 'webgl' &&
     report.maxTextureSize !== undefined &&
-    mechanism === 'dense' &&
+    mechanism === QUADRATIC_REFERENCE &&
     n > report.maxTextureSize
   ) {
     return `${mechanism} at N = ${n} needs an ${n} × ${n} score texture; this WebGL allows ${report.maxTextureSize} texels a side.`;

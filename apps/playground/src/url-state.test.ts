@@ -20,6 +20,6 @@ describe('capacityProblem', () => {
     expect(capacityProblem('dense', 8192, 0, webgl)).toMatch(
       /8192 × 8192 score texture; this WebGL allows 4096/,
     );
-    expect(capacityProblem('sparse', 8192, 16, webgl)).toBeUndefined();
+    expect(capacityProblem('block-sparse', 8192, 16, webgl)).toBeUndefined();
   });
 });

@@ -14,8 +14,8 @@ describe('ComplexityFigure', () => {
     render(<ComplexityFigure />);
     // N = 4096, d = 64: dense 4·N²·d; window 129 keys: 4·N·129·d; linear 4·N·d².
     expect(row('dense')[0]).toBe(formatNumber(4 * 4096 * 4096 * 64));
-    expect(row('sparse')).toEqual([formatNumber(4 * 4096 * 129 * 64), formatNumber(4096 / 129)]);
-    expect(row('linear')[0]).toBe(formatNumber(4 * 4096 * 64 * 64));
+    expect(row('block-sparse')).toEqual([formatNumber(4 * 4096 * 129 * 64), formatNumber(4096 / 129)]);
+    expect(row('linear-elu')[0]).toBe(formatNumber(4 * 4096 * 64 * 64));
     fireEvent.change(screen.getByLabelText('Readout at N'), { target: { value: '10' } });
     expect(row('dense')[0]).toBe(formatNumber(4 * 1024 * 1024 * 64));
     fireEvent.change(screen.getByLabelText('Quantity'), { target: { value: 'memory' } });

@@ -5,8 +5,11 @@ import {
   COST_MECHANISMS,
   type CostMechanism,
   type CostParams,
+  costModel,
   DEFAULT_COST_PARAMS,
+  LINEAR_REFERENCE,
   powersOfTwo,
+  QUADRATIC_REFERENCE,
 } from './cost-models.js';
 import { FigureFrame } from './figure-frame.js';
 import { formatBytes, formatNumber } from './format-number.js';
@@ -25,13 +28,7 @@ export interface ComplexityFigureProps {
 
 type Quantity = 'flops' | 'memory';
 
-const TITLES: Readonly<Record<CostMechanism, string>> = {
-  dense: 'dense',
-  sparse: 'sparse (window)',
-  linear: 'linear (elu + 1)',
-  linformer: 'Linformer',
-  performer: 'Performer (FAVOR+)',
-};
+const titleOf = (m: CostMechanism) => costModel(m).title;
 
 /** c·N^power through the first point of `anchor`: the O(N²) / O(N) guides of a log-log chart. */
 function guide(name: string, lengths: readonly number[], power: number, anchor: number): LineSeries {
@@ -74,7 +71,7 @@ export function ComplexityFigure({
   const series = useMemo(
     () =>
       COST_MECHANISMS.map((m) => ({
-        name: TITLES[m],
+        name: titleOf(m),
         x: lengths,
         y: lengths.map((n) => attentionCost(m, n, p)[quantity]),
       })),
@@ -82,8 +79,8 @@ export function ComplexityFigure({
   );
   const guides = useMemo(
     () => [
-      guide('O(N²)', lengths, 2, attentionCost('dense', lengths[0]!, p)[quantity]),
-      guide('O(N)', lengths, 1, attentionCost('linear', lengths[0]!, p)[quantity]),
+      guide('O(N²)', lengths, 2, attentionCost(QUADRATIC_REFERENCE, lengths[0]!, p)[quantity]),
+      guide('O(N)', lengths, 1, attentionCost(LINEAR_REFERENCE, lengths[0]!, p)[quantity]),
     ],
     [lengths, p, quantity],
   );
@@ -121,13 +118,13 @@ export function ComplexityFigure({
     () =>
       COST_MECHANISMS.map((m) => {
         const rows = measured.filter((r) => r.mechanism === m);
-        return { name: TITLES[m], x: rows.map((r) => r.n), y: rows.map((r) => r.medianMs) };
+        return { name: titleOf(m), x: rows.map((r) => r.n), y: rows.map((r) => r.medianMs) };
       }).filter((s) => s.x.length > 0),
     [measured],
   );
   const measuredGuides = useMemo(() => {
-    const dense = measured.find((r) => r.mechanism === 'dense');
-    const lin = measured.find((r) => r.mechanism === 'linear');
+    const dense = measured.find((r) => r.mechanism === QUADRATIC_REFERENCE);
+    const lin = measured.find((r) => r.mechanism === LINEAR_REFERENCE);
     const xs = [...measureLengths];
     return [
       ...(dense ? [guide('O(N²)', xs, 2, dense.medianMs)] : []),
@@ -214,10 +211,10 @@ export function ComplexityFigure({
         <tbody>
           {COST_MECHANISMS.map((m) => {
             const value = attentionCost(m, readoutN, p)[quantity];
-            const dense = attentionCost('dense', readoutN, p)[quantity];
+            const dense = attentionCost(QUADRATIC_REFERENCE, readoutN, p)[quantity];
             return (
               <tr key={m} data-testid={`cost-${m}`}>
-                <th scope="row">{TITLES[m]}</th>
+                <th scope="row">{titleOf(m)}</th>
                 <td>{formatNumber(value)}</td>
                 <td>{formatNumber(dense / value)}</td>
               </tr>
@@ -271,7 +268,7 @@ export function ComplexityFigure({
             <tbody>
               {measured.map((r) => (
                 <tr key={`${r.mechanism}-${r.n}`}>
-                  <th scope="row">{TITLES[r.mechanism]}</th>
+                  <th scope="row">{titleOf(r.mechanism)}</th>
                   <td>{r.n}</td>
                   <td>{formatNumber(r.medianMs, 3)}</td>
                   <td>{formatBytes(r.peakBytes)}</td>

@@ -19,17 +19,26 @@ export { RangeControl, type RangeControlProps, SelectControl, type SelectControl
 export {
   attentionCost,
   COST_MECHANISMS,
+  COST_MODELS,
   type Cost,
   type CostMechanism,
+  type CostModel,
   type CostParams,
+  costModel,
   DEFAULT_COST_PARAMS,
+  LINEAR_REFERENCE,
   powersOfTwo,
+  QUADRATIC_REFERENCE,
 } from './cost-models.js';
+export { EncodingComparisonFigure, type EncodingComparisonFigureProps } from './encoding-comparison-figure.js';
 export {
-  EncodingComparisonFigure,
-  type EncodingComparisonFigureProps,
+  type EncodingControlValues,
+  EncodingControls,
+  type EncodingControlsProps,
+  ROPE_SCALING_KINDS,
   type RopeScalingKind,
-} from './encoding-comparison-figure.js';
+  ropeScalingOf,
+} from './encoding-controls.js';
 export { FigureFrame, type FigureFrameProps, Pending, type PendingProps } from './figure-frame.js';
 export { formatBytes, formatNumber, formatPercent } from './format-number.js';
 export { GlobalLocalFigure, type GlobalLocalFigureProps } from './global-local-figure.js';
@@ -41,12 +50,11 @@ export type { MechanismRow } from './mechanism-rows.js';
 export { MechanismTable, type MechanismTableProps } from './mechanism-table.js';
 export {
   DEFAULT_PATTERN_PARAMS,
-  PATTERN_INFO,
-  PATTERN_KINDS,
-  type PatternKind,
+  FIGURE_PATTERNS,
+  type FigurePattern,
+  type PatternDescription,
   type PatternParams,
-  patternProblem,
-} from './pattern-kinds.js';
+} from './figure-patterns.js';
 export { type ResultRow, ResultsTable, type ResultsTableProps } from './results-table.js';
 export { SparsePatternFigure, type SparsePatternFigureProps } from './sparse-pattern-figure.js';
 export { type AsyncValue, useAsyncValue } from './use-async-value.js';

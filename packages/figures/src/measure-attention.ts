@@ -1,8 +1,6 @@
 import { median } from '@efficient-attention/bench/median';
-import { MechanismRegistry, registerCoreMechanisms, seededNormal } from '@efficient-attention/core';
-import { registerLinearAttention } from '@efficient-attention/linear-attention';
-import { registerSparseMasks } from '@efficient-attention/sparse-masks';
-import type { CostMechanism, CostParams } from './cost-models.js';
+import { seededNormal } from '@efficient-attention/core';
+import { type CostMechanism, type CostParams, costModel } from './cost-models.js';
 import { loadTf } from './load-tf.js';
 
 /** One timing of {@link measureAttention}. */
@@ -17,40 +15,6 @@ export interface AttentionMeasurement {
   backend: string;
 }
 
-// Our own registry, not the shared default: pages that register mechanisms themselves never collide with it.
-let registry: MechanismRegistry | undefined;
-
-function mechanisms(): MechanismRegistry {
-  if (registry === undefined) {
-    registry = new MechanismRegistry();
-    registerCoreMechanisms(registry);
-    registerSparseMasks(registry);
-    registerLinearAttention(registry);
-  }
-  return registry;
-}
-
-const REGISTRY_NAMES: Readonly<Record<CostMechanism, string>> = {
-  dense: 'dense',
-  sparse: 'block-sparse',
-  linear: 'linear-elu',
-  linformer: 'linformer',
-  performer: 'performer',
-};
-
-function configOf(mechanism: CostMechanism, p: CostParams): object {
-  switch (mechanism) {
-    case 'sparse':
-      return { pattern: 'sliding-window', radius: p.radius, blockSize: 64 };
-    case 'linformer':
-      return { projectedLength: p.projectedLength };
-    case 'performer':
-      return { numFeatures: p.features };
-    default:
-      return {};
-  }
-}
-
 /**
  * Times one forward pass of a registered mechanism (dense, block-sparse sliding window, linear elu + 1,
  * Linformer, Performer) on one head of N seeded random tokens on the active tfjs backend: the median of
@@ -59,7 +23,7 @@ function configOf(mechanism: CostMechanism, p: CostParams): object {
  *
  * @example
  * ```ts
- * const m = await measureAttention('dense', 256, DEFAULT_COST_PARAMS, 3);
+ * const m = await measureAttention(COST_MECHANISMS[0], 256, DEFAULT_COST_PARAMS, 3);
  * console.log(m.medianMs, m.backend);
  * ```
  */
@@ -70,8 +34,8 @@ export async function measureAttention(
   repeats = 3,
 ): Promise<AttentionMeasurement> {
   const tf = await loadTf();
-  const definition = mechanisms().get(REGISTRY_NAMES[mechanism]);
-  const instance = definition.create(configOf(mechanism, p), {
+  const model = costModel(mechanism);
+  const instance = model.definition.create(model.config(p), {
     seed: 0,
     heads: 1,
     headDim: p.headDim,

@@ -1,12 +1,11 @@
-import { registerAdaptive } from '@efficient-attention/adaptive';
-import { registerBitnet } from '@efficient-attention/bitnet';
-import { MechanismRegistry, registerCoreMechanisms } from '@efficient-attention/core';
-import { registerLinearAttention } from '@efficient-attention/linear-attention';
-import { registerSparseMasks } from '@efficient-attention/sparse-masks';
+import { builtinMechanisms } from '@efficient-attention/all';
+import { createMechanismRegistry, type MechanismRegistry } from '@efficient-attention/core';
 
-/** One row of the comparative table, read from a mechanism's capabilities. */
+/** One row of the comparative table, read from a mechanism's definition. */
 export interface MechanismRow {
   name: string;
+  /** The definition's display name. */
+  title: string;
   description: string;
   family: string;
   timeComplexity: string;
@@ -17,12 +16,15 @@ export interface MechanismRow {
   /** The accuracy's explanation (bound or note), if any. */
   accuracyNote?: string;
   trainable: boolean;
+  /** The paper's URL. */
   paper: string;
+  /** The paper as a short citation: `Beltagy et al. 2020`. */
+  citation: string;
 }
 
 /**
- * A registry holding every mechanism of this repository's packages (core, sparse-masks, adaptive,
- * linear-attention, bitnet), filled by their explicit `register…` calls.
+ * A registry holding every built-in mechanism (the catalogue of `@efficient-attention/all`): a mechanism
+ * package appears in the table by being in the catalogue.
  *
  * @example
  * ```ts
@@ -30,19 +32,12 @@ export interface MechanismRow {
  * ```
  */
 export function allMechanisms(): MechanismRegistry {
-  const registry = new MechanismRegistry();
-  registerCoreMechanisms(registry);
-  registerSparseMasks(registry);
-  registerAdaptive(registry);
-  registerLinearAttention(registry);
-  registerBitnet(registry);
-  return registry;
+  return createMechanismRegistry(builtinMechanisms);
 }
 
-const FAMILY_ORDER = ['dense', 'sparse', 'adaptive', 'linear', 'low-rank', 'hashing', 'quantized'];
-
 /**
- * The comparative table's rows from a registry's capabilities, ordered by survey family then name.
+ * The comparative table's rows from a registry's definitions, ordered by survey family (in the order the
+ * catalogue lists the families) then name.
  *
  * @example
  * ```ts
@@ -50,6 +45,11 @@ const FAMILY_ORDER = ['dense', 'sparse', 'adaptive', 'linear', 'low-rank', 'hash
  * ```
  */
 export function mechanismRows(registry: MechanismRegistry): MechanismRow[] {
+  const familyOrder = [...new Set(builtinMechanisms.map((d) => d.capabilities.family))];
+  const rank = (family: string) => {
+    const i = familyOrder.indexOf(family as (typeof familyOrder)[number]);
+    return i < 0 ? familyOrder.length : i;
+  };
   return registry
     .list()
     .map((d): MechanismRow => {
@@ -57,6 +57,7 @@ export function mechanismRows(registry: MechanismRegistry): MechanismRow[] {
       const a = c.accuracy;
       return {
         name: d.name,
+        title: d.title,
         description: d.description,
         family: c.family,
         timeComplexity: c.timeComplexity,
@@ -74,11 +75,9 @@ export function mechanismRows(registry: MechanismRegistry): MechanismRow[] {
             ? { accuracyNote: a.note }
             : {}),
         trainable: c.trainableParameters,
-        paper: c.paper,
+        paper: d.paper.url,
+        citation: `${d.paper.authors} ${d.paper.year}`,
       };
     })
-    .sort(
-      (x, y) =>
-        FAMILY_ORDER.indexOf(x.family) - FAMILY_ORDER.indexOf(y.family) || x.name.localeCompare(y.name),
-    );
+    .sort((x, y) => rank(x.family) - rank(y.family) || x.name.localeCompare(y.name));
 }

@@ -75,7 +75,7 @@ export function MechanismTable({ rows, initialFamily = 'all' }: MechanismTablePr
                 <td>{r.causal ? 'yes' : 'no'}</td>
                 <td title={r.accuracyNote}>{r.accuracy}</td>
                 <td>
-                  <a href={r.paper}>{r.paper.replace(/^https?:\/\/(www\.)?/, '')}</a>
+                  <a href={r.paper}>{r.citation}</a>
                 </td>
               </tr>
             ))}

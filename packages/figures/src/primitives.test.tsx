@@ -117,7 +117,7 @@ describe('helpers', () => {
     expect(b / a).toBe(4);
     expect(attentionCost('performer', 2048, p).flops / attentionCost('performer', 1024, p).flops).toBe(2);
     // A window wider than the sequence costs what dense does.
-    expect(attentionCost('sparse', 64, p).flops).toBe(attentionCost('dense', 64, p).flops);
+    expect(attentionCost('block-sparse', 64, p).flops).toBe(attentionCost('dense', 64, p).flops);
     expect(powersOfTwo(6, 8)).toEqual([64, 128, 256]);
   });
 });

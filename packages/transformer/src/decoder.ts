@@ -5,7 +5,13 @@ import {
   InvalidArgumentError,
 } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { createLayerCache, type DecodingStrategy, decodingStrategy, type LayerCache } from './layer-cache.js';
+import {
+  createLayerCache,
+  type DecodingStrategy,
+  decodingPlan,
+  decodingStrategy,
+  type LayerCache,
+} from './layer-cache.js';
 import { modelInternals, type TransformerModel } from './transformer-model.js';
 
 /** Options of {@link createDecoder}. */
@@ -71,7 +77,9 @@ export function createDecoder(model: TransformerModel, options: DecoderOptions =
       m.config.task,
     );
   }
-  const best = decodingStrategy(m.config, m.mechanism.capabilities);
+  // Every layer runs the same mechanism, so every layer plans the same way; each instance plans its own cache.
+  const plans = m.layers.map((l) => decodingPlan(m.config, l.attention));
+  const best = decodingStrategy(plans[0]!);
   const strategy = options.strategy ?? best;
   if (strategy !== best && strategy !== 'recompute') {
     throw new InvalidArgumentError(
@@ -130,9 +138,11 @@ export function createDecoder(model: TransformerModel, options: DecoderOptions =
         });
       } else {
         if (caches.length === 0) {
-          caches = m.layers.map((l, i) =>
-            createLayerCache(strategy, m.config, l.attention, m.layerSeeds[i]!),
-          );
+          caches = m.layers.map((l, i) => {
+            const plan = plans[i]!;
+            if (plan.kind === 'recompute') throw new Error('unreachable: recompute keeps no layer cache');
+            return createLayerCache(plan, m.config, l.attention);
+          });
         }
         logits = tf.tidy(() => {
           let x = m.embed(tf.reshape(ids, [batch!, 1]), position);

@@ -11,11 +11,16 @@ export { attentionProbabilities } from './attention-probabilities.js';
 export { createDecoder, type Decoder, type DecoderOptions, type GenerateOptions } from './decoder.js';
 export { fileSystemIO } from './file-system-io.js';
 export { resolveLoadHandler, resolveSaveHandler } from './io-handlers.js';
-export { createLayerCache, type DecodingStrategy, decodingStrategy, type LayerCache } from './layer-cache.js';
+export {
+  createLayerCache,
+  type DecodingStrategy,
+  decodingPlan,
+  decodingStrategy,
+  type LayerCache,
+} from './layer-cache.js';
 export { loadModel } from './load-model.js';
 export { ARTIFACTS_FORMAT, decodeModelArtifacts, encodeModelArtifacts } from './model-artifacts.js';
 export {
-  DEFAULT_SPAN_PENALTY,
   type MaskPatternConfig,
   type ModelConfig,
   type ResolvedModelConfig,

@@ -1,19 +1,10 @@
 import {
+  type DecodingPlan,
   type MaskMod,
   type MechanismApplyOptions,
+  type RecurrentDecoder,
   scaledDotProductAttention,
 } from '@efficient-attention/core';
-import {
-  createLinearAttentionState,
-  eluPlusOne,
-  type FeatureMap,
-  favorPlus,
-  type LinearAttentionState,
-  linearAttentionStep,
-  performerMechanism,
-  relu,
-} from '@efficient-attention/linear-attention';
-import { maskPatterns } from '@efficient-attention/sparse-masks';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedModelConfig } from './model-config.js';
 import type { MultiHeadAttention } from './multi-head-attention.js';
@@ -23,7 +14,7 @@ import type { MultiHeadAttention } from './multi-head-attention.js';
  * causal sliding window of W tokens (`rolling-cache`), the running state of causal linear attention
  * (`recurrent`, O(1) per token: Katharopoulos et al. 2020, https://arxiv.org/abs/2006.16236, §3.4), or
  * nothing, recomputing the whole prefix each step (`recompute`, for mechanisms that cannot attend from one
- * query to a cache, such as Reformer LSH).
+ * query to a cache, such as Reformer LSH). The mechanism instance decides, through its `decoding` hook.
  */
 export type DecodingStrategy = 'kv-cache' | 'rolling-cache' | 'recurrent' | 'recompute';
 
@@ -35,53 +26,36 @@ export interface LayerCache {
   dispose(): void;
 }
 
-const LINEAR_FEATURE_MAPS: Record<string, (config: Record<string, unknown>, seed: number) => FeatureMap> = {
-  'linear-elu': () => eluPlusOne(),
-  'linear-relu': () => relu(),
-  performer: (config, seed) => {
-    const c = { ...performerMechanism.defaultConfig, ...config };
-    return favorPlus({
-      numFeatures: c.numFeatures,
-      orthogonal: c.orthogonal,
-      redraw: c.redraw,
-      stabilize: c.stabilize,
-      seed,
-    });
-  },
-};
-
-/** Block size the block-sparse mechanism uses when its config names none (sparse-masks' default). */
-const BLOCK_SPARSE_DEFAULT_BLOCK = 64;
-/** Block size `createMultiHeadAttention` builds `attention.mask` patterns with. */
-const MASK_BLOCK_SIZE = 64;
-
 /**
- * The strategy a model decodes with: recurrent for causal linear attention (`linear-elu`, `linear-relu`,
- * `performer`), a rolling cache for block-sparse `sliding-window`, a KV cache for every mechanism that
- * attends from fewer queries than keys (capabilities.supportsCrossAttention, or the span mechanisms, which
- * align queries to the end of the keys), recompute otherwise.
+ * The plan one layer decodes with: what its mechanism instance's `decoding` hook returns, or, for an instance
+ * without one, a KV cache when the mechanism attends from fewer queries than keys
+ * (`capabilities.supportsCrossAttention`) and recomputing the prefix otherwise.
  *
  * @example
  * ```ts
- * decodingStrategy(model.config, mechanism.capabilities); // 'rolling-cache'
+ * decodingPlan(model.config, layer.attention); // { kind: 'kv-cache', window: 9, attend: 'exact' }
  * ```
  */
-export function decodingStrategy(
-  config: ResolvedModelConfig,
-  capabilities: { supportsCrossAttention: boolean },
-): DecodingStrategy {
-  const name = config.attention.mechanism;
-  if (name in LINEAR_FEATURE_MAPS) return 'recurrent';
-  if (
-    name === 'block-sparse' &&
-    config.attention.config.pattern === 'sliding-window' &&
-    !config.attention.mask
-  ) {
-    return 'rolling-cache';
-  }
-  if (capabilities.supportsCrossAttention || name === 'adaptive-span' || name === 'dynamic-span')
-    return 'kv-cache';
-  return 'recompute';
+export function decodingPlan(config: ResolvedModelConfig, attention: MultiHeadAttention): DecodingPlan {
+  const context = { causal: config.causal, masked: config.attention.mask !== undefined };
+  const plan = attention.instance.decoding?.(context);
+  if (plan !== undefined) return plan;
+  return attention.mechanism.capabilities.supportsCrossAttention
+    ? { kind: 'kv-cache' }
+    : { kind: 'recompute' };
+}
+
+/**
+ * The name of a plan's strategy (a KV cache with a `window` is a rolling cache).
+ *
+ * @example
+ * ```ts
+ * decodingStrategy(decodingPlan(model.config, layer.attention)); // 'rolling-cache'
+ * ```
+ */
+export function decodingStrategy(plan: DecodingPlan): DecodingStrategy {
+  if (plan.kind === 'kv-cache') return plan.window === undefined ? 'kv-cache' : 'rolling-cache';
+  return plan.kind;
 }
 
 /** The row of a pattern a query at `position` sees over keys 0 … position, as a bool `[B|1, H|1, 1, position + 1]`. */
@@ -109,81 +83,56 @@ function append(cache: tf.Tensor4D | undefined, x: tf.Tensor4D, limit: number): 
   return tf.keep(next) as tf.Tensor4D;
 }
 
+/** A layer cache over a recurrent decoder (the instance keeps its own state alive). */
+function recurrentCache(
+  plan: Extract<DecodingPlan, { kind: 'recurrent' }>,
+  attention: MultiHeadAttention,
+): LayerCache {
+  let decoder: RecurrentDecoder | undefined;
+  return {
+    get size() {
+      return decoder?.length ?? 0;
+    },
+    step(q, k, v) {
+      decoder ??= plan.createDecoder({
+        batch: q.shape[0],
+        heads: attention.heads,
+        headDim: attention.headDim,
+      });
+      return decoder.step(q, k, v);
+    },
+    dispose() {
+      decoder?.dispose();
+    },
+  };
+}
+
 /**
- * A {@link LayerCache} for one layer of a model (see {@link decodingStrategy}). Options passed to the
+ * A {@link LayerCache} for one layer of a model following its {@link decodingPlan}. Options passed to the
  * mechanism are the layer's own (causal, the bias encoding's score modifier with `queryOffset` = keys − 1);
- * mask patterns (block-sparse's, or `attention.mask`) are evaluated on the row of the full square pattern
- * of the prefix, because patterns built for one query align it to key 0.
+ * mask patterns (the plan's `maskAt`, or the model's `attention.mask`) are evaluated on the row of the full
+ * square pattern of the prefix, because patterns built for one query align it to key 0.
  *
  * @example
  * ```ts
- * const cache = createLayerCache('kv-cache', config, layer.attention, layerSeed);
+ * const cache = createLayerCache(decodingPlan(model.config, layer.attention), model.config, layer.attention);
  * const out = cache.step(q, k, v, position); // [batch, heads, 1, headDim]
  * ```
  */
 export function createLayerCache(
-  strategy: Exclude<DecodingStrategy, 'recompute'>,
+  plan: Exclude<DecodingPlan, { kind: 'recompute' }>,
   config: ResolvedModelConfig,
   attention: MultiHeadAttention,
-  seed: number,
 ): LayerCache {
-  const name = config.attention.mechanism;
-  if (strategy === 'recurrent') {
-    const featureMap = LINEAR_FEATURE_MAPS[name]!(config.attention.config, seed);
-    let state: LinearAttentionState | undefined;
-    return {
-      get size() {
-        return state?.length ?? 0;
-      },
-      step(q, k, v) {
-        // States outlive the caller's tf.tidy: keep their tensors.
-        const live = (s: LinearAttentionState) => {
-          tf.keep(s.kv);
-          tf.keep(s.keyShift);
-          return s;
-        };
-        state ??= live(
-          createLinearAttentionState({
-            batch: q.shape[0],
-            heads: attention.heads,
-            headDim: attention.headDim,
-            featureMap,
-          }),
-        );
-        const { output, state: next } = linearAttentionStep(state, q, k, v);
-        state.dispose();
-        state = live(next);
-        return output;
-      },
-      dispose() {
-        state?.dispose();
-      },
-    };
-  }
-  const { pattern: patternName, blockSize, ...params } = config.attention.config;
-  const window =
-    strategy === 'rolling-cache' ? 1 + Number(params.before ?? params.radius ?? 0) : Number.POSITIVE_INFINITY;
+  if (plan.kind === 'recurrent') return recurrentCache(plan, attention);
+  const window = plan.window ?? Number.POSITIVE_INFINITY;
+  const modelMask = config.attention.mask;
   const pattern =
-    name === 'block-sparse'
-      ? (position: number) =>
-          maskPatterns.create(
-            { pattern: String(patternName ?? 'sliding-window'), ...params },
-            {
-              seed,
-              qLen: position + 1,
-              kvLen: position + 1,
-              blockSize: Number(blockSize ?? BLOCK_SPARSE_DEFAULT_BLOCK),
-            },
-          )
-      : config.attention.mask === undefined
-        ? undefined
-        : (position: number) =>
-            maskPatterns.create(config.attention.mask!, {
-              seed,
-              qLen: position + 1,
-              kvLen: position + 1,
-              blockSize: MASK_BLOCK_SIZE,
-            });
+    plan.maskAt ??
+    (modelMask === undefined
+      ? undefined
+      : (position: number) => attention.maskFor(position + 1, position + 1)!);
+  const attend = plan.attend ?? 'instance';
   let keys: tf.Tensor4D | undefined;
   let values: tf.Tensor4D | undefined;
   return {
@@ -198,16 +147,19 @@ export function createLayerCache(
       return tf.tidy(() => {
         const kvLen = kc.shape[2];
         const { mask: _unaligned, ...options }: MechanismApplyOptions = attention.applyOptions(1, kvLen);
-        if (strategy === 'rolling-cache') {
+        if (plan.window !== undefined) {
           // Every cached key is inside the causal window: dense attention over the cache is the window.
           return scaledDotProductAttention(q, kc, vc, { ...options, causal: false });
         }
-        if (pattern === undefined) return attention.instance.apply(q, kc, vc, options);
-        const mask = maskRow(pattern(position), q.shape[0], attention.heads, position);
-        // Block-sparse is exact under its mask: one query row gains nothing from block skipping.
-        return name === 'block-sparse'
-          ? scaledDotProductAttention(q, kc, vc, { ...options, mask })
-          : attention.instance.apply(q, kc, vc, { ...options, mask });
+        const mask =
+          pattern === undefined
+            ? undefined
+            : maskRow(pattern(position), q.shape[0], attention.heads, position);
+        const withMask = mask === undefined ? options : { ...options, mask };
+        // An exact mechanism under its mask gains nothing from its own execution for one query row.
+        return attend === 'exact'
+          ? scaledDotProductAttention(q, kc, vc, withMask)
+          : attention.instance.apply(q, kc, vc, withMask);
       });
     },
     dispose() {

@@ -5,13 +5,14 @@ import {
   InvalidArgumentError,
   type MechanismCapabilities,
   RegistryError,
+  resolveMechanismConfig,
+  resolveOptions,
 } from '@efficient-attention/core';
-import { maskPatterns } from '@efficient-attention/sparse-masks';
 import { transformerRegistries } from './registries.js';
 
-/** A mask pattern by name with its parameters, as `maskPatterns` of sparse-masks builds it (JSON). */
+/** A mask pattern by name with its parameters, as sparse-masks' `createPatternMask` builds it (JSON). */
 export interface MaskPatternConfig {
-  /** A name in sparse-masks' `maskPatterns`, e.g. `sliding-window`. */
+  /** A registered pattern name (sparse-masks' `maskPatterns`), e.g. `sliding-window`. */
   pattern: string;
   [parameter: string]: unknown;
 }
@@ -49,7 +50,7 @@ export interface ModelConfig {
    * `capabilities.supportsMask`).
    */
   attention: { mechanism: string; config?: Record<string, unknown>; mask?: MaskPatternConfig };
-  /** An encoding name (`sinusoidal`, `linear`, `learned`, `rope`, `alibi`, `t5`, `nope`) and its options. */
+  /** A registered encoding name (e.g. `rope`; `transformerRegistries().encodings.names()`) and its options. */
   positional: { encoding: string; config?: Record<string, unknown> };
   /** `'float'` (default) or `'bitnet'`: BitLinear b1.58 q/k/v/o and FFN projections. */
   projections?: 'float' | 'bitnet';
@@ -58,11 +59,12 @@ export interface ModelConfig {
   /** Classifier only: how token states become one vector. Default `'mean'`. */
   pooling?: 'mean' | 'first';
   /**
-   * Regularisers that {@link TransformerModel.auxiliaryLoss} returns. `spanPenalty`: λ of the adaptive-span
-   * ℓ1 penalty (Sukhbaatar et al. 2019, https://arxiv.org/abs/1905.07799), only with `adaptive-span`;
-   * default 2e-6 there.
+   * Weights of the regularisers {@link TransformerModel.auxiliaryLoss} returns, by the key the mechanism
+   * declares (`definition.regularization`), e.g. `spanPenalty`: λ of the adaptive-span ℓ1 penalty
+   * (Sukhbaatar et al. 2019, https://arxiv.org/abs/1905.07799), default 2e-6 there. A key of another
+   * mechanism is accepted with weight 0 only.
    */
-  regularization?: { spanPenalty?: number };
+  regularization?: Readonly<Record<string, number>>;
   seed: number;
 }
 
@@ -73,38 +75,29 @@ export interface ResolvedModelConfig extends ModelConfig {
   positional: { encoding: string; config: Record<string, unknown> };
   projections: 'float' | 'bitnet';
   causal: boolean;
-  regularization: { spanPenalty: number };
+  regularization: Record<string, number>;
 }
 
 const FN = 'validateModelConfig';
-const CONFIG_KEYS = [
-  'task',
-  'vocabSize',
-  'numClasses',
-  'maxSeqLen',
-  'dModel',
-  'numHeads',
-  'numLayers',
-  'ffnMultiplier',
-  'attention',
-  'positional',
-  'projections',
-  'causal',
-  'pooling',
-  'regularization',
-  'seed',
-] as const;
-
-/**
- * λ of the adaptive-span penalty in the paper's experiments (Sukhbaatar et al. 2019, §4,
- * https://arxiv.org/abs/1905.07799); the default of `regularization.spanPenalty` for `adaptive-span`.
- *
- * @example
- * ```ts
- * validateModelConfig({ ...config, attention: { mechanism: 'adaptive-span' } }).regularization.spanPenalty; // 2e-6
- * ```
- */
-export const DEFAULT_SPAN_PENALTY = 2e-6;
+// Every field of a ModelConfig, checked complete by the type (a missing or extra field fails to compile).
+const CONFIG_FIELDS: Readonly<Record<keyof ModelConfig, true>> = {
+  task: true,
+  vocabSize: true,
+  numClasses: true,
+  maxSeqLen: true,
+  dModel: true,
+  numHeads: true,
+  numLayers: true,
+  ffnMultiplier: true,
+  attention: true,
+  positional: true,
+  projections: true,
+  causal: true,
+  pooling: true,
+  regularization: true,
+  seed: true,
+};
+const CONFIG_KEYS = Object.keys(CONFIG_FIELDS);
 
 const isRecord = (x: unknown): x is Record<string, unknown> =>
   x !== null && typeof x === 'object' && !Array.isArray(x);
@@ -133,10 +126,9 @@ function registered<T>(parameter: string, names: string[], lookup: () => T, name
  * (naming the field, the expected and the received value); combinations that cannot work throw
  * `IncompatibleOptionsError` with a sentence: a causal model with a mechanism that cannot be causal
  * (Linformer, Nyströmformer), a bias encoding (ALiBi, T5) with a mechanism that takes no score modifier,
- * a mask with a mechanism that ignores masks, and fields that belong to the other task. Mechanism config
- * keys must be keys of the mechanism's `defaultConfig` (block-sparse: `pattern`, `blockSize` and the
- * pattern's parameters); their values, and the encoding's options, are checked by the factories when
- * `createModel` runs. Pure (allocates no tensors).
+ * a mask with a mechanism that ignores masks, and fields that belong to the other task. The mechanism config
+ * and the mask's parameters are checked against their definitions' option schemas (keys, types, ranges);
+ * the encoding's options are checked by its factory when `createModel` runs. Pure (allocates no tensors).
  * Pre-norm Transformer: https://arxiv.org/abs/2002.04745.
  *
  * @example
@@ -218,7 +210,7 @@ export function validateModelConfig(config: unknown): ResolvedModelConfig {
     }
   }
 
-  const { mechanisms, encodings } = transformerRegistries();
+  const { mechanisms, encodings, patterns } = transformerRegistries();
   const attention = plainObject('config.attention', c.attention);
   assertKnownOptions(FN, attention, ['mechanism', 'config', 'mask'], 'config.attention');
   const mechanism = registered(
@@ -228,30 +220,19 @@ export function validateModelConfig(config: unknown): ResolvedModelConfig {
     attention.mechanism,
   );
   const mechanismConfig = plainObject('config.attention.config', attention.config ?? {});
-  // JSON config keys are the keys of the mechanism's default config (dense and memory-efficient do not
-  // check them themselves); block-sparse takes its pattern's parameters instead.
-  let configKeys = Object.keys(mechanism.defaultConfig);
-  if (mechanism.name === 'block-sparse') {
-    const patternName = mechanismConfig.pattern ?? 'sliding-window';
-    const spec = registered(
-      'config.attention.config.pattern',
-      maskPatterns.names(),
-      () => maskPatterns.get(patternName as string),
-      patternName,
-    );
-    configKeys = ['pattern', 'blockSize', ...spec.parameters];
-  }
-  assertKnownOptions(FN, mechanismConfig, configKeys, 'config.attention.config');
+  // The definition says what a valid config is (its option schema, plus its own cross-key checks).
+  resolveMechanismConfig(mechanism, mechanismConfig, FN, 'config.attention.config');
   let mask: MaskPatternConfig | undefined;
   if (attention.mask !== undefined) {
     const m = plainObject('config.attention.mask', attention.mask);
     const spec = registered(
       'config.attention.mask.pattern',
-      maskPatterns.names(),
-      () => maskPatterns.get(m.pattern as string),
+      patterns.names(),
+      () => patterns.get(m.pattern as string),
       m.pattern,
     );
-    assertKnownOptions(FN, m, ['pattern', ...spec.parameters], 'config.attention.mask');
+    const { pattern: _name, ...params } = m;
+    resolveOptions(FN, 'config.attention.mask', spec.options, params);
     mask = m as MaskPatternConfig;
   }
   const positional = plainObject('config.positional', c.positional);
@@ -265,45 +246,72 @@ export function validateModelConfig(config: unknown): ResolvedModelConfig {
   const encodingConfig = plainObject('config.positional.config', positional.config ?? {});
 
   const caps: MechanismCapabilities = mechanism.capabilities;
+  // Alternatives named in errors come from the registries' capabilities, never from a hard-coded list.
+  const mechanismsWhere = (ok: (c: MechanismCapabilities) => boolean) =>
+    mechanisms
+      .list()
+      .filter((d) => ok(d.capabilities))
+      .map((d) => d.name)
+      .join(', ');
+  const unbiasedEncodings = encodings
+    .list()
+    .filter((e) => e.capabilities.kind !== 'bias')
+    .map((e) => e.name)
+    .join(', ');
   const name = mechanism.name;
   if (causal && caps.requiresFixedLength) {
     throw new IncompatibleOptionsError(
       FN,
-      `'${name}' projects the whole fixed-length sequence (capabilities.requiresFixedLength), which mixes future tokens into every key, so it cannot be causal; use it in a 'classifier' with causal: false, or pick a causal mechanism (dense, block-sparse, linear-elu, performer).`,
+      `'${name}' projects the whole fixed-length sequence (capabilities.requiresFixedLength), which mixes future tokens into every key, so it cannot be causal; use it in a 'classifier' with causal: false, or pick a causal mechanism (${mechanismsWhere((m) => m.supportsCausal && !m.requiresFixedLength)}).`,
     );
   }
   if (causal && !caps.supportsCausal) {
     throw new IncompatibleOptionsError(
       FN,
-      `'${name}' does not support causal attention (capabilities.supportsCausal is false); use it in a 'classifier' with causal: false, or pick a causal mechanism (dense, block-sparse, linear-elu, performer).`,
+      `'${name}' does not support causal attention (capabilities.supportsCausal is false); use it in a 'classifier' with causal: false, or pick a causal mechanism (${mechanismsWhere((m) => m.supportsCausal && !m.requiresFixedLength)}).`,
     );
   }
   if (encoding.capabilities.kind === 'bias' && !caps.supportsScoreMod) {
     throw new IncompatibleOptionsError(
       FN,
-      `the '${encoding.name}' encoding adds a bias to attention scores, but '${name}' never forms the scores a bias acts on (capabilities.supportsScoreMod is false); pick a rotary or additive encoding (rope, sinusoidal, learned) or a mechanism that takes score modifiers (dense, block-sparse).`,
+      `the '${encoding.name}' encoding adds a bias to attention scores, but '${name}' never forms the scores a bias acts on (capabilities.supportsScoreMod is false); pick an encoding that adds no bias (${unbiasedEncodings}) or a mechanism that takes score modifiers (${mechanismsWhere((m) => m.supportsScoreMod)}).`,
     );
   }
   if (mask !== undefined && !caps.supportsMask) {
     throw new IncompatibleOptionsError(
       FN,
-      `the mask '${mask.pattern}' needs a mechanism that takes masks, but '${name}' ignores them (capabilities.supportsMask is false); use 'dense' or 'block-sparse' (whose config names a pattern) instead.`,
+      `the mask '${mask.pattern}' needs a mechanism that takes masks, but '${name}' ignores them (capabilities.supportsMask is false); use a mechanism that takes masks (${mechanismsWhere((m) => m.supportsMask)}) instead.`,
     );
   }
+  // Regularisers are declared by mechanisms (definition.regularization): every key any registered mechanism
+  // declares is valid, with weight 0 unless the chosen mechanism declares it.
   const regularization = plainObject('config.regularization', c.regularization ?? {});
-  assertKnownOptions(FN, regularization, ['spanPenalty'], 'config.regularization');
-  if (
-    regularization.spanPenalty !== undefined &&
-    regularization.spanPenalty !== 0 &&
-    name !== 'adaptive-span'
-  ) {
-    throw new IncompatibleOptionsError(
-      FN,
-      `\`regularization.spanPenalty\` penalises learned attention spans, and '${name}' has none; use it with 'adaptive-span' or remove it.`,
-    );
+  const regularizers = new Map(
+    mechanisms
+      .list()
+      .flatMap((d) =>
+        d.regularization === undefined ? [] : [[d.regularization.key, d.regularization] as const],
+      ),
+  );
+  assertKnownOptions(FN, regularization, [...regularizers.keys()], 'config.regularization');
+  const own = mechanism.regularization;
+  const weights: Record<string, number> = {};
+  for (const key of regularizers.keys()) {
+    const given = regularization[key];
+    if (given !== undefined && given !== 0 && key !== own?.key) {
+      throw new IncompatibleOptionsError(
+        FN,
+        `\`regularization.${key}\` is ${regularizers.get(key)!.description}, and '${name}' has none; remove it, or use a mechanism that declares it (${mechanisms
+          .list()
+          .filter((d) => d.regularization?.key === key)
+          .map((d) => `'${d.name}'`)
+          .join(', ')}).`,
+      );
+    }
+    const weight = given ?? (key === own?.key ? own.defaultWeight : 0);
+    assertNumber(FN, `config.regularization.${key}`, weight, { min: 0 });
+    weights[key] = weight;
   }
-  const spanPenalty = regularization.spanPenalty ?? (name === 'adaptive-span' ? DEFAULT_SPAN_PENALTY : 0);
-  assertNumber(FN, 'config.regularization.spanPenalty', spanPenalty, { min: 0 });
 
   return {
     task,
@@ -322,7 +330,7 @@ export function validateModelConfig(config: unknown): ResolvedModelConfig {
     positional: { encoding: encoding.name, config: { ...encodingConfig } },
     projections,
     causal,
-    regularization: { spanPenalty },
+    regularization: weights,
     seed: c.seed,
   };
 }

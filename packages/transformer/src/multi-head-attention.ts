@@ -5,7 +5,7 @@ import type {
   MechanismInstance,
 } from '@efficient-attention/core';
 import type { PositionalEncoding } from '@efficient-attention/encodings';
-import { maskPatterns } from '@efficient-attention/sparse-masks';
+import { createPatternMask } from '@efficient-attention/sparse-masks';
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaskPatternConfig } from './model-config.js';
 import { createProjection, type Projection } from './projection.js';
@@ -54,6 +54,8 @@ export interface MultiHeadAttention {
   project(x: tf.Tensor, offset: number): HeadTensors;
   /** The mechanism's apply options for q rows at the end of kvLen keys (bottom-right aligned). */
   applyOptions(qLen: number, kvLen: number): MechanismApplyOptions;
+  /** The layer's own mask pattern (`options.mask`) built for these lengths (cached), or undefined. */
+  maskFor(qLen: number, kvLen: number): MaskMod | undefined;
   /** Merges heads `[batch, heads, seq, headDim]` and applies the output projection → `[batch, seq, dModel]`. */
   merge(heads: tf.Tensor): tf.Tensor;
   /** The full-sequence layer: x `[batch, seq, dModel]` → `[batch, seq, dModel]`. */
@@ -93,7 +95,7 @@ export function createMultiHeadAttention(options: MultiHeadAttentionOptions): Mu
     const key = `${qLen}x${kvLen}`;
     let mod = masks.get(key);
     if (mod === undefined) {
-      mod = maskPatterns.create(spec, { seed, qLen, kvLen, blockSize: MASK_BLOCK_SIZE });
+      mod = createPatternMask(spec, { seed, qLen, kvLen, blockSize: MASK_BLOCK_SIZE });
       masks.set(key, mod);
     }
     return mod;
@@ -108,6 +110,7 @@ export function createMultiHeadAttention(options: MultiHeadAttentionOptions): Mu
     mechanism: options.mechanism,
     instance,
     projections,
+    maskFor,
     project(x, offset) {
       return tf.tidy(() => {
         let q = splitHeads(projections.q.apply(x));

@@ -1,4 +1,3 @@
-import { spanPenalty } from '@efficient-attention/adaptive';
 import { rmsNorm } from '@efficient-attention/bitnet';
 import {
   assertKnownOptions,
@@ -88,9 +87,6 @@ export function modelInternals(model: TransformerModel): ModelInternals {
 
 /** Values of a small variable, for `inspect()`. */
 const valuesOf = (v: tf.Tensor): number[] => Array.from(v.dataSync());
-
-/** α = 1.01 + 0.99·σ(a), the mapping of adaptive's `entmax-alpha` (Correia et al. 2019, https://arxiv.org/abs/1909.00015). */
-const entmaxAlpha = (a: number) => 1.01 + 0.99 / (1 + Math.exp(-a));
 
 /**
  * Builds a model from a config (validated first, see {@link validateModelConfig}). Mechanisms and encodings
@@ -206,8 +202,11 @@ export function createModel(config: ModelConfig): TransformerModel {
     const lmHead = (h: tf.Tensor) => tf.tidy(() => headOf(rmsNorm(h, { gain: finalNormGain })));
     const trunk = (tokens: tf.Tensor) =>
       tf.tidy(() => layers.reduce((x, block) => block.apply(x), embed(tokens, 0)));
-    const spanParams = () =>
-      mechanism.name === 'adaptive-span' ? layers.map((l) => l.attention.instance.params.span!) : [];
+    const instances = layers.map((l) => l.attention.instance);
+    const regularizationWeight =
+      mechanism.regularization === undefined
+        ? 0
+        : (c.regularization[mechanism.regularization.key] ?? mechanism.regularization.defaultWeight);
 
     let disposed = false;
     const model: TransformerModel = {
@@ -242,9 +241,12 @@ export function createModel(config: ModelConfig): TransformerModel {
         return tf.tidy(() => tokenCrossEntropy(model.apply(tokens), targets));
       },
       auxiliaryLoss() {
-        const spans = spanParams();
-        if (spans.length === 0 || c.regularization.spanPenalty === 0) return tf.scalar(0);
-        return tf.tidy(() => spanPenalty(tf.concat(spans), { lambda: c.regularization.spanPenalty }));
+        if (regularizationWeight === 0) return tf.scalar(0);
+        return tf.tidy(() =>
+          tf.addN(
+            instances.map((instance) => instance.auxiliaryLoss?.(regularizationWeight) ?? tf.scalar(0)),
+          ),
+        ) as tf.Scalar;
       },
       attentionMaps(tokens) {
         checkTokens('TransformerModel.attentionMaps', tokens);
@@ -283,12 +285,12 @@ export function createModel(config: ModelConfig): TransformerModel {
         return { float32, deployed };
       },
       inspect() {
-        const layerInfo = layers.map((block) => {
+        const layerInfo = instances.map((instance) => {
+          // The instance says what its parameters mean (spans, α…); otherwise report them raw.
+          if (instance.inspect !== undefined) return instance.inspect();
           const info: Record<string, unknown> = {};
-          for (const [k, v] of Object.entries(block.attention.instance.params)) {
-            if (k === 'span') info.spans = valuesOf(v);
-            else if (k === 'alphaLogit') info.alpha = valuesOf(v).map(entmaxAlpha);
-            else info[k] = v.size <= 64 ? valuesOf(v) : { shape: v.shape };
+          for (const [k, v] of Object.entries(instance.params)) {
+            info[k] = v.size <= 64 ? valuesOf(v) : { shape: v.shape };
           }
           return info;
         });
@@ -305,15 +307,7 @@ export function createModel(config: ModelConfig): TransformerModel {
         };
       },
       constrain() {
-        const spans = spanParams();
-        if (spans.length === 0) return;
-        const maxSpan = Number(
-          (c.attention.config.maxSpan as number | undefined) ??
-            (mechanism.defaultConfig as { maxSpan: number }).maxSpan,
-        );
-        tf.tidy(() => {
-          for (const s of spans) s.assign(tf.clipByValue(s, 0, maxSpan));
-        });
+        for (const instance of instances) instance.constrain?.();
       },
       async save(handler) {
         const target = resolveSaveHandler('TransformerModel.save', handler);

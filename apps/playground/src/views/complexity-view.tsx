@@ -3,10 +3,12 @@ import {
   COST_MECHANISMS,
   type CostMechanism,
   type CostParams,
+  costModel,
   formatBytes,
   formatNumber,
   LineChart,
   type LineSeries,
+  QUADRATIC_REFERENCE,
   RangeControl,
 } from '@efficient-attention/figures';
 import type { AttentionMeasurement } from '@efficient-attention/figures/compute';
@@ -17,13 +19,7 @@ import { setParam, useNumberParam, useRoute } from '../url-state.js';
 import { TaskStatus } from './task-status.js';
 import { useTask } from './use-task.js';
 
-const TITLES: Readonly<Record<CostMechanism, string>> = {
-  dense: 'dense',
-  sparse: 'sparse (window)',
-  linear: 'linear (elu + 1)',
-  linformer: 'Linformer',
-  performer: 'Performer',
-};
+const titleOf = (m: CostMechanism) => costModel(m).title;
 
 function guide(name: string, xs: readonly number[], power: number, anchor: number): LineSeries {
   return { name, x: xs, y: xs.map((n) => anchor * (n / xs[0]!) ** power) };
@@ -73,13 +69,13 @@ export function ComplexityView() {
       (selectedKey.split(',') as CostMechanism[])
         .map((mech) => {
           const own = rows.filter((r) => r.mechanism === mech);
-          return { name: TITLES[mech], x: own.map((r) => r.n), y: own.map(pick) };
+          return { name: titleOf(mech), x: own.map((r) => r.n), y: own.map(pick) };
         })
         .filter((s) => s.x.length > 0);
     const xs = [...new Set(rows.map((r) => r.n))].sort((a, b) => a - b);
     const guidesOf = (pick: (r: AttentionMeasurement) => number) => {
-      const dense = rows.find((r) => r.mechanism === 'dense' && r.n === xs[0]);
-      const linear = rows.find((r) => r.mechanism !== 'dense' && r.n === xs[0]);
+      const dense = rows.find((r) => r.mechanism === QUADRATIC_REFERENCE && r.n === xs[0]);
+      const linear = rows.find((r) => r.mechanism !== QUADRATIC_REFERENCE && r.n === xs[0]);
       return xs.length < 2
         ? []
         : [
@@ -125,7 +121,7 @@ export function ComplexityView() {
           {COST_MECHANISMS.map((mech) => (
             <label key={mech} style={{ marginRight: 12 }}>
               <input type="checkbox" checked={selected.includes(mech)} onChange={() => toggle(mech)} />{' '}
-              {TITLES[mech]}
+              {titleOf(mech)}
             </label>
           ))}
         </fieldset>
@@ -192,7 +188,7 @@ export function ComplexityView() {
             <tbody>
               {rows.map((r) => (
                 <tr key={`${r.mechanism}-${r.n}`}>
-                  <th scope="row">{TITLES[r.mechanism]}</th>
+                  <th scope="row">{titleOf(r.mechanism)}</th>
                   <td>{r.n}</td>
                   <td>{formatNumber(r.medianMs, 3)}</td>
                   <td>{formatBytes(r.peakBytes)}</td>
