@@ -7,8 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * `Z₀ = Aᵀ / (‖A‖₁ ‖A‖∞)`, then `Z ← ¼ Z (13I − AZ (15I − AZ (7I − AZ)))`,
  *
- * which converges to A⁺ (third order) for any A, per matrix of the batch. Six iterations is the paper's
- * setting for softmax matrices. Only matMuls, so it is differentiable and fast where matMul is.
+ * which converges to A⁺ (third order once close) for any A, per matrix of the batch. Six iterations is the
+ * paper's setting for its small landmark matrices; an ill-conditioned softmax matrix starts slowly (Z₀ is
+ * small): for the N × N attention matrix of unit-normal q, k (d = 16) 6 iterations leave a relative
+ * attention error of 1.2e-2 / 4.3e-2 / 9.0e-2 at N = 16 / 64 / 256, and about 20 are needed to reach float32
+ * level (more then lose accuracy to rounding). Only matMuls, so it is differentiable and fast where matMul is.
  *
  * @example
  * ```ts

@@ -16,7 +16,10 @@ import { depthwiseSequenceConv } from './sequence-conv.js';
 export interface NystromAttentionOptions {
   /** Landmarks m (segment means of queries and keys). Default 64; capped at the sequence lengths. */
   numLandmarks?: number;
-  /** Iterations of the pseudo-inverse. Default 6 (the paper's). */
+  /**
+   * Iterations of the pseudo-inverse. Default 6 (the paper's): enough for m ≪ N, not for exactness at m = N
+   * (relative error 1.2e-2 / 4.3e-2 / 9.0e-2 at N = m = 16 / 64 / 256); 20 reaches float32 level there.
+   */
   pinvIterations?: number;
   /** Multiplier of q·k. Default `1/√headDim`. */
   scale?: number;
@@ -39,7 +42,9 @@ const FN = 'nystromAttention';
  * `softmax(q k̃ᵀ·s) · pinv(softmax(q̃ k̃ᵀ·s)) · softmax(q̃ kᵀ·s) · v  [+ conv(v)]`,
  *
  * where pinv is {@link iterativePseudoInverse}. O(N·m) time and memory for m landmarks. With m = N (each
- * segment one token) and enough iterations it is exact softmax attention. Segments need not divide N (see
+ * segment one token) it is exact softmax attention once the pseudo-inverse has converged — about 20
+ * iterations for N ≤ 256 (relative error ≤ 3.3e-5 against dense attention, unit-normal inputs, d = 16); the
+ * default 6 leaves 1.2e-2 / 4.3e-2 / 9.0e-2 at N = 16 / 64 / 256. Segments need not divide N (see
  * {@link segmentMeanMatrix}). Not causal: every landmark averages a whole segment, future tokens included.
  * Shapes: q `[batch, heads, qLen, d]`, k, v `[batch, kvHeads, kvLen, ·]` → `[batch, heads, qLen, dv]`.
  *
