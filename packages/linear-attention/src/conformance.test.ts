@@ -1,8 +1,8 @@
 import { describeMechanismConformance } from '@efficient-attention/conformance';
-import { MechanismRegistry } from '@efficient-attention/core';
+import { createMechanismRegistry } from '@efficient-attention/core';
 import { registerLinearAttention } from './mechanisms/register-linear-attention.js';
 
 // Every mechanism this package registers, against dense attention per its declared capabilities.
-const registry = new MechanismRegistry();
+const registry = createMechanismRegistry();
 registerLinearAttention(registry);
 for (const definition of registry.list()) describeMechanismConformance(definition);

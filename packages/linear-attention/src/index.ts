@@ -41,6 +41,10 @@ export {
 export { type LshAttentionOptions, lshAttention } from './lsh-attention.js';
 export { lshBuckets, lshRotations, sortByBucket } from './lsh-buckets.js';
 export {
+  createLinearAttentionDecoder,
+  type LinearAttentionDecoderOptions,
+} from './mechanisms/linear-decoder.js';
+export {
   type LinearMechanismConfig,
   linearEluMechanism,
   linearReluMechanism,

@@ -1,14 +1,22 @@
 import {
-  assertKnownOptions,
+  type BenchmarkCapability,
+  type DecodingPlan,
   defineCapabilities,
+  defineOptions,
+  InvalidArgumentError,
   type MechanismCapabilities,
   type MechanismDefinition,
+  type OptionSchema,
+  type PaperReference,
+  paper,
   validateAttentionInputs,
 } from '@efficient-attention/core';
 import { prepareFeatureMap } from '../apply-feature-map.js';
 import { eluPlusOne, type FeatureMap, favorPlus, relu } from '../feature-maps.js';
 import { DEFAULT_CHUNK_SIZE, resolveLinearOptions, runLinearAttention } from '../linear-attention.js';
 import { checkApplyOptions, checkHeadDim } from './apply-options.js';
+import { createLinearAttentionDecoder } from './linear-decoder.js';
+import { configChecker, resolveConfig } from './mechanism-config.js';
 
 /** Config of the `linear-elu` and `linear-relu` mechanisms. */
 export interface LinearMechanismConfig {
@@ -37,23 +45,47 @@ const linearCommon = {
   trainableParameters: false,
 } as const;
 
+const KATHAROPOULOS_2020 = paper(
+  'Transformers are RNNs: Fast Autoregressive Transformers with Linear Attention',
+  'Katharopoulos, Vyas, Pappas, Fleuret',
+  2020,
+  'https://arxiv.org/abs/2006.16236',
+  'ICML',
+);
+
+const chunkSizeOption = {
+  type: 'number',
+  integer: true,
+  min: 1,
+  default: DEFAULT_CHUNK_SIZE,
+  description: 'Positions per chunk of the causal prefix-sum scan (memory O(chunk²) per head, same result).',
+} as const;
+
+/** A non-causal layer decodes by recomputing: a new token changes every earlier output. */
+const RECOMPUTE: DecodingPlan = Object.freeze({ kind: 'recompute' });
+
+/** The longest N the inference-scaling experiment times the linear mechanisms at (its full preset). */
+const BENCHMARK_MAX_LENGTH = 16384;
+
 function linearDefinition<C extends LinearMechanismConfig>(spec: {
   name: string;
+  title: string;
   description: string;
+  paper: PaperReference;
   capabilities: MechanismCapabilities;
+  options: OptionSchema;
   defaultConfig: C;
+  checkConfig?: MechanismDefinition<C>['checkConfig'];
+  benchmark?: BenchmarkCapability;
   featureMap: (config: C, seed: number) => FeatureMap;
 }): MechanismDefinition<C> {
-  return {
-    name: spec.name,
-    description: spec.description,
-    capabilities: spec.capabilities,
-    defaultConfig: spec.defaultConfig,
+  const { featureMap: makeFeatureMap, ...metadata } = spec;
+  const definition: MechanismDefinition<C> = {
+    ...metadata,
     create: (config, context) => {
-      assertKnownOptions(`${spec.name}.create`, config, Object.keys(spec.defaultConfig));
-      const c = { ...spec.defaultConfig, ...config } as C;
-      resolveLinearOptions(`${spec.name}.create`, { chunkSize: c.chunkSize });
-      const prepared = prepareFeatureMap(spec.featureMap(c, context.seed), context.headDim);
+      const c = resolveConfig(definition, config, `${spec.name}.create`);
+      const featureMap = makeFeatureMap(c, context.seed);
+      const prepared = prepareFeatureMap(featureMap, context.headDim);
       return {
         params: {},
         apply: (q, k, v, options) => {
@@ -69,15 +101,37 @@ function linearDefinition<C extends LinearMechanismConfig>(spec: {
             resolveLinearOptions(spec.name, { causal, chunkSize: c.chunkSize }),
           );
         },
+        // Causal: the running state of §3.4 with this instance's own feature map (for FAVOR+ the same W,
+        // drawn from the same seed and redraw), so decoding token by token equals the causal forward.
+        decoding: ({ causal }) =>
+          causal
+            ? {
+                kind: 'recurrent',
+                createDecoder: ({ batch, heads, headDim }) => {
+                  if (headDim !== context.headDim) {
+                    throw new InvalidArgumentError(
+                      `${spec.name}.decoding`,
+                      'shape.headDim',
+                      `${context.headDim} (the context.headDim the mechanism was created with)`,
+                      headDim,
+                    );
+                  }
+                  return createLinearAttentionDecoder({ featureMap, batch, heads, headDim });
+                },
+              }
+            : RECOMPUTE,
         dispose: () => {},
       };
     },
   };
+  return definition;
 }
 
 /**
  * `linear-elu`: linear attention with φ = elu + 1 (Katharopoulos et al. 2020, https://arxiv.org/abs/2006.16236).
  * A different attention function (kernel φ(q)·φ(k) instead of exp(q·k/√d)), O(N) in time and memory.
+ * Causal decoding is recurrent (a running state, O(1) per token); timed by the inference-scaling experiment
+ * up to N = 16384.
  *
  * @example
  * ```ts
@@ -87,8 +141,10 @@ function linearDefinition<C extends LinearMechanismConfig>(spec: {
  */
 export const linearEluMechanism: MechanismDefinition<LinearMechanismConfig> = linearDefinition({
   name: 'linear-elu',
+  title: 'Linear (elu + 1)',
   description:
     'Linear attention with the elu(x) + 1 feature map: O(N), causal by prefix sums, a recurrent state for decoding.',
+  paper: KATHAROPOULOS_2020,
   capabilities: defineCapabilities({
     ...linearCommon,
     accuracy: {
@@ -97,15 +153,16 @@ export const linearEluMechanism: MechanismDefinition<LinearMechanismConfig> = li
     },
     timeComplexity: 'O(N·d²)',
     memoryComplexity: 'O(N·d + d²)',
-    paper: 'https://arxiv.org/abs/2006.16236',
   }),
+  options: defineOptions({ chunkSize: chunkSizeOption }),
   defaultConfig: { chunkSize: DEFAULT_CHUNK_SIZE },
+  benchmark: Object.freeze({ maxLength: BENCHMARK_MAX_LENGTH }),
   featureMap: () => eluPlusOne(),
 });
 
 /**
  * `linear-relu`: linear attention with φ = ReLU (a common linear-attention kernel; Katharopoulos et al. 2020,
- * https://arxiv.org/abs/2006.16236). Rows with no overlap give zeros.
+ * https://arxiv.org/abs/2006.16236). Rows with no overlap give zeros. Causal decoding is recurrent.
  *
  * @example
  * ```ts
@@ -114,7 +171,9 @@ export const linearEluMechanism: MechanismDefinition<LinearMechanismConfig> = li
  */
 export const linearReluMechanism: MechanismDefinition<LinearMechanismConfig> = linearDefinition({
   name: 'linear-relu',
+  title: 'Linear (ReLU)',
   description: 'Linear attention with the ReLU feature map: O(N), causal by prefix sums.',
+  paper: KATHAROPOULOS_2020,
   capabilities: defineCapabilities({
     ...linearCommon,
     accuracy: {
@@ -123,16 +182,56 @@ export const linearReluMechanism: MechanismDefinition<LinearMechanismConfig> = l
     },
     timeComplexity: 'O(N·d²)',
     memoryComplexity: 'O(N·d + d²)',
-    paper: 'https://arxiv.org/abs/2006.16236',
   }),
+  options: defineOptions({ chunkSize: chunkSizeOption }),
   defaultConfig: { chunkSize: DEFAULT_CHUNK_SIZE },
   featureMap: () => relu(),
 });
 
+const performerOptions = defineOptions({
+  chunkSize: chunkSizeOption,
+  numFeatures: {
+    // The schema has no "number or 'auto'" type: checkConfig also accepts an integer ≥ 1.
+    type: 'enum',
+    values: ['auto'],
+    default: 'auto',
+    description:
+      "Random features m: an integer ≥ 1, or 'auto' for ⌈d·ln d⌉ (the paper's choice, Theorem 4). The error falls as ~1/√m.",
+  },
+  orthogonal: {
+    type: 'boolean',
+    default: true,
+    description:
+      'Draw the feature directions block-orthogonal (lower variance than i.i.d., the paper’s ORF).',
+  },
+  redraw: {
+    type: 'number',
+    integer: true,
+    min: 0,
+    default: 0,
+    description: 'Redraw index of the features: bump it to draw new ones (e.g. every 1000 training steps).',
+  },
+  stabilize: {
+    type: 'boolean',
+    default: true,
+    description:
+      'Subtract the running max of the exponents (it cancels in the normalisation) so exp never overflows.',
+  },
+});
+
+/** `numFeatures`: `'auto'` or an integer ≥ 1. */
+function checkNumFeatures(fn: string, parameter: string, value: unknown): void {
+  if (value === 'auto') return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(fn, parameter, "an integer ≥ 1 or 'auto'", value);
+  }
+}
+
 /**
- * `performer`: FAVOR+ (Choromanski et al. 2020, https://arxiv.org/abs/2009.14794): linear attention with
+ * `performer`: FAVOR+ (Choromanski et al. 2021, https://arxiv.org/abs/2009.14794): linear attention with
  * positive orthogonal random features, an unbiased approximation of softmax attention; W is drawn once, at
- * creation, from the context seed and `config.redraw`.
+ * creation, from the context seed and `config.redraw`. Causal decoding is recurrent with the same W; timed
+ * by the inference-scaling experiment up to N = 16384 with m = 64 features.
  *
  * @example
  * ```ts
@@ -141,8 +240,16 @@ export const linearReluMechanism: MechanismDefinition<LinearMechanismConfig> = l
  */
 export const performerMechanism: MechanismDefinition<PerformerConfig> = linearDefinition({
   name: 'performer',
+  title: 'Performer (FAVOR+)',
   description:
     'Performer (FAVOR+): softmax attention approximated by m positive orthogonal random features, O(N·m).',
+  paper: paper(
+    'Rethinking Attention with Performers',
+    'Choromanski et al.',
+    2021,
+    'https://arxiv.org/abs/2009.14794',
+    'ICLR',
+  ),
   capabilities: defineCapabilities({
     ...linearCommon,
     accuracy: {
@@ -155,8 +262,8 @@ export const performerMechanism: MechanismDefinition<PerformerConfig> = linearDe
     },
     timeComplexity: 'O(N·m·d)',
     memoryComplexity: 'O(N·m + m·d)',
-    paper: 'https://arxiv.org/abs/2009.14794',
   }),
+  options: performerOptions,
   defaultConfig: {
     chunkSize: DEFAULT_CHUNK_SIZE,
     numFeatures: 'auto',
@@ -164,6 +271,9 @@ export const performerMechanism: MechanismDefinition<PerformerConfig> = linearDe
     redraw: 0,
     stabilize: true,
   },
+  checkConfig: configChecker(performerOptions, { numFeatures: checkNumFeatures }),
+  // The inference-scaling experiment times m = 64 features (apps/experiments/src/presets.ts).
+  benchmark: Object.freeze({ maxLength: BENCHMARK_MAX_LENGTH, config: () => ({ numFeatures: 64 }) }),
   featureMap: (c, seed) =>
     favorPlus({
       numFeatures: c.numFeatures,

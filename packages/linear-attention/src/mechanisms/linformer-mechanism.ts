@@ -1,17 +1,20 @@
 import {
-  assertKnownOptions,
   defineCapabilities,
+  defineOptions,
   InvalidArgumentError,
   type MechanismDefinition,
   type MechanismInstance,
+  paper,
 } from '@efficient-attention/core';
 import {
   createLinformerProjections,
+  LINFORMER_SHARING,
   type LinformerProjections,
   type LinformerSharing,
   linformerAttention,
 } from '../linformer.js';
 import { checkApplyOptions } from './apply-options.js';
+import { configChecker, resolveConfig } from './mechanism-config.js';
 
 /** Config of the `linformer` mechanism. */
 export interface LinformerConfig {
@@ -33,6 +36,39 @@ export interface LinformerInstance extends MechanismInstance {
 
 const NAME = 'linformer';
 
+/** The JSON-describable keys; `projections` (an object) is checked by `checkConfig`. */
+const linformerOptions = defineOptions({
+  projectedLength: {
+    type: 'number',
+    integer: true,
+    min: 1,
+    default: 256,
+    description:
+      'k, the projected length of keys and values (capped at the sequence length; the paper uses 128 or 256).',
+  },
+  sharing: {
+    type: 'enum',
+    values: LINFORMER_SHARING,
+    default: 'headwise',
+    description:
+      "Parameter sharing of E, F (paper §4): 'none' per head, 'headwise', 'key-value' (E = F), or 'layerwise' " +
+      '(pass the first layer’s `instance.projections` as the `projections` config of later layers).',
+  },
+});
+
+/** `projections`: a `LinformerProjections` object from another instance. */
+function checkProjections(fn: string, parameter: string, value: unknown): void {
+  const p = value as Partial<LinformerProjections> | null;
+  if (
+    p === null ||
+    typeof p !== 'object' ||
+    typeof p.seqLen !== 'number' ||
+    typeof p.variables !== 'object'
+  ) {
+    throw new InvalidArgumentError(fn, parameter, 'the `projections` of another linformer instance', value);
+  }
+}
+
 /**
  * `linformer` (Wang et al. 2020, https://arxiv.org/abs/2006.04768): keys and values projected along the
  * sequence to k rows by trainable E, F; needs `context.seqLen` and that length at every call; not causal.
@@ -45,6 +81,14 @@ const NAME = 'linformer';
  */
 export const linformerMechanism: MechanismDefinition<LinformerConfig> = {
   name: NAME,
+  title: 'Linformer',
+  paper: paper(
+    'Linformer: Self-Attention with Linear Complexity',
+    'Wang, Li, Khabsa, Fang, Ma',
+    2020,
+    'https://arxiv.org/abs/2006.04768',
+    'arXiv',
+  ),
   description:
     'Linformer: keys and values projected along the sequence to k rows by learned E, F; O(N·k), fixed length.',
   capabilities: defineCapabilities({
@@ -64,12 +108,12 @@ export const linformerMechanism: MechanismDefinition<LinformerConfig> = {
     timeComplexity: 'O(N·k·d)',
     memoryComplexity: 'O(N·k)',
     trainableParameters: true,
-    paper: 'https://arxiv.org/abs/2006.04768',
   }),
+  options: linformerOptions,
   defaultConfig: { projectedLength: 256, sharing: 'headwise' },
+  checkConfig: configChecker(linformerOptions, { projections: checkProjections }),
   create: (config, context): LinformerInstance => {
-    assertKnownOptions(`${NAME}.create`, config, ['projectedLength', 'sharing', 'projections']);
-    const c = { ...linformerMechanism.defaultConfig, ...config };
+    const c = resolveConfig(linformerMechanism, config, `${NAME}.create`);
     const seqLen = context.seqLen;
     if (seqLen === undefined) {
       throw new InvalidArgumentError(

@@ -1,13 +1,14 @@
 import {
-  assertKnownOptions,
-  assertNumber,
   defineCapabilities,
+  defineOptions,
   InvalidArgumentError,
   type MechanismDefinition,
+  paper,
 } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { nystromAttention } from '../nystrom-attention.js';
 import { checkApplyOptions } from './apply-options.js';
+import { resolveConfig } from './mechanism-config.js';
 
 /** Config of the `nystromformer` mechanism. */
 export interface NystromformerConfig {
@@ -34,6 +35,14 @@ const NAME = 'nystromformer';
  */
 export const nystromformerMechanism: MechanismDefinition<NystromformerConfig> = {
   name: NAME,
+  title: 'Nyströmformer',
+  paper: paper(
+    'Nyströmformer: A Nyström-Based Algorithm for Approximating Self-Attention',
+    'Xiong et al.',
+    2021,
+    'https://arxiv.org/abs/2102.03902',
+    'AAAI',
+  ),
   description:
     'Nyströmformer: softmax attention through m segment-mean landmarks and an iterative pseudo-inverse, O(N·m).',
   capabilities: defineCapabilities({
@@ -55,16 +64,38 @@ export const nystromformerMechanism: MechanismDefinition<NystromformerConfig> = 
     timeComplexity: 'O(N·m·d)',
     memoryComplexity: 'O(N·m)',
     trainableParameters: true,
-    paper: 'https://arxiv.org/abs/2102.03902',
+  }),
+  options: defineOptions({
+    numLandmarks: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      default: 64,
+      description: 'Landmarks m: segment means of the queries and keys (capped at the sequence length).',
+    },
+    pinvIterations: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      default: 6,
+      description:
+        'Iterations of the Newton–Schulz pseudo-inverse of the m × m landmark kernel (the paper uses 6).',
+    },
+    convKernelSize: {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 33,
+      description:
+        'Odd kernel width of the depthwise-conv skip on v, or 0 for none (33 in the paper’s code).',
+    },
   }),
   defaultConfig: { numLandmarks: 64, pinvIterations: 6, convKernelSize: 33 },
   create: (config, context) => {
     const fn = `${NAME}.create`;
-    assertKnownOptions(fn, config, Object.keys(nystromformerMechanism.defaultConfig));
-    const c = { ...nystromformerMechanism.defaultConfig, ...config };
-    assertNumber(fn, 'config.numLandmarks', c.numLandmarks, { integer: true, min: 1 });
-    assertNumber(fn, 'config.pinvIterations', c.pinvIterations, { integer: true, min: 1 });
+    const c = resolveConfig(nystromformerMechanism, config, fn);
     const kernel = c.convKernelSize;
+    // Oddness is beyond the schema: a centred kernel needs an odd width.
     if (!Number.isInteger(kernel) || kernel < 0 || (kernel > 0 && kernel % 2 === 0)) {
       throw new InvalidArgumentError(
         fn,

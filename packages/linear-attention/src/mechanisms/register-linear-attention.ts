@@ -17,14 +17,14 @@ import { reformerLshMechanism } from './reformer-lsh-mechanism.js';
  * for (const def of linearAttentionMechanisms) console.log(def.name, def.capabilities.timeComplexity);
  * ```
  */
-export const linearAttentionMechanisms: readonly MechanismDefinition[] = [
-  linearEluMechanism as MechanismDefinition,
-  linearReluMechanism as MechanismDefinition,
-  performerMechanism as MechanismDefinition,
-  linformerMechanism as MechanismDefinition,
-  nystromformerMechanism as MechanismDefinition,
-  reformerLshMechanism as MechanismDefinition,
-];
+export const linearAttentionMechanisms: readonly MechanismDefinition[] = Object.freeze([
+  linearEluMechanism,
+  linearReluMechanism,
+  performerMechanism,
+  linformerMechanism,
+  nystromformerMechanism,
+  reformerLshMechanism,
+]);
 
 /**
  * Registers `linear-elu`, `linear-relu`, `performer`, `linformer`, `nystromformer` and `reformer-lsh` in
