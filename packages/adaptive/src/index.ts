@@ -19,6 +19,7 @@ export { entmax15 } from './entmax15.js';
 export {
   type EntmaxAlphaConfig,
   entmax15Mechanism,
+  entmaxAlphaFromLogit,
   entmaxAlphaMechanism,
   sparsemaxMechanism,
 } from './normalizer-mechanisms.js';

@@ -1,9 +1,19 @@
 import { InvalidArgumentError } from '@efficient-attention/core';
-import { describeBackends, expectTensorsClose, seededTensor } from '@efficient-attention/test-utils';
+import {
+  describeBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  seededTensor,
+} from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { adaptivelySparseAttention } from './adaptively-sparse-attention.js';
-import { entmax15Mechanism, entmaxAlphaMechanism, sparsemaxMechanism } from './normalizer-mechanisms.js';
+import {
+  entmax15Mechanism,
+  entmaxAlphaFromLogit,
+  entmaxAlphaMechanism,
+  sparsemaxMechanism,
+} from './normalizer-mechanisms.js';
 
 const context = { seed: 0, heads: 2, headDim: 4 };
 const mask = (_b: number, h: number, q: number, kv: number) => (q + kv + h) % 3 !== 0;
@@ -62,5 +72,33 @@ describeBackends('normaliser mechanisms', () => {
     expect(() => entmaxAlphaMechanism.create({ initialAlpha: 2 }, context)).toThrow(/\(1.01, 2\)/);
     expect(() => entmaxAlphaMechanism.create({ iterations: 0 }, context)).toThrow(/config.iterations/);
     expect(() => entmaxAlphaMechanism.create({ alpha: 1.5 } as never, context)).toThrow(InvalidArgumentError);
+  });
+
+  it('entmax-alpha inspect() reports α = 1.01 + 0.99·σ(a) per head, through entmaxAlphaFromLogit', () => {
+    const inst = entmaxAlphaMechanism.create({ initialAlpha: 1.3 }, context);
+    const first = inst.inspect!() as { alpha: number[] };
+    expectTensorsClose(first.alpha, [1.3, 1.3], { atol: 1e-6, rtol: 0 });
+    inst.params.alphaLogit!.assign(tf.tensor1d([0, -2]));
+    const { alpha } = inst.inspect!() as { alpha: number[] };
+    expectTensorsClose(alpha, [1.01 + 0.99 / 2, 1.01 + 0.99 / (1 + Math.exp(2))], { atol: 1e-6, rtol: 0 });
+    const mapped = tf.tidy(() => entmaxAlphaFromLogit(inst.params.alphaLogit!));
+    expectTensorsClose(alpha, mapped, { atol: 0, rtol: 0 });
+    mapped.dispose();
+    expectNoLeaks(() => {
+      inst.inspect!();
+      return [];
+    });
+    inst.dispose();
+  });
+
+  it('create and dispose leave no tensors behind; the normalisers need no decoding hook (KV cache by default)', () => {
+    for (const def of [sparsemaxMechanism, entmax15Mechanism, entmaxAlphaMechanism]) {
+      expect(def.capabilities.supportsCrossAttention).toBe(true);
+      const before = tf.memory().numTensors;
+      const inst = def.create({}, context);
+      expect(inst.decoding).toBeUndefined();
+      inst.dispose();
+      expect(tf.memory().numTensors, def.name).toBe(before);
+    }
   });
 });

@@ -1,14 +1,16 @@
 import {
   assertKnownOptions,
-  assertNumber,
   defineCapabilities,
+  defineOptions,
   InvalidArgumentError,
   type MechanismApplyOptions,
   type MechanismCapabilities,
   type MechanismDefinition,
+  paper,
 } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { adaptivelySparseAttention } from './adaptively-sparse-attention.js';
+import { resolveConfig } from './mechanism-config.js';
 
 /** Config of the `entmax-alpha` mechanism. */
 export interface EntmaxAlphaConfig {
@@ -22,11 +24,24 @@ export interface EntmaxAlphaConfig {
 const ALPHA_MIN = 1.01;
 const ALPHA_RANGE = 2 - ALPHA_MIN;
 
+/**
+ * The α of `entmax-alpha` from its parameter a: α = 1.01 + 0.99·σ(a), in (1.01, 2) (Correia, Niculae &
+ * Martins 2019, https://arxiv.org/abs/1909.00015, §3.2 learn α per head; the 0.01 margin from softmax keeps
+ * 1/(α − 1) finite in float32). Elementwise; call it inside `tf.tidy`.
+ *
+ * @example
+ * ```ts
+ * const alpha = tf.tidy(() => entmaxAlphaFromLogit(attn.params.alphaLogit!)); // [heads]
+ * ```
+ */
+export function entmaxAlphaFromLogit(alphaLogit: tf.Tensor): tf.Tensor {
+  return tf.add(ALPHA_MIN, tf.mul(ALPHA_RANGE, tf.sigmoid(alphaLogit)));
+}
+
 function normalizerCapabilities(
   note: string,
   timeComplexity: string,
   trainableParameters: boolean,
-  paper: string,
 ): MechanismCapabilities {
   return defineCapabilities({
     family: 'adaptive',
@@ -40,7 +55,6 @@ function normalizerCapabilities(
     timeComplexity,
     memoryComplexity: 'O(N²)',
     trainableParameters,
-    paper,
   });
 }
 
@@ -64,16 +78,24 @@ function applyOptions(name: string, options: MechanismApplyOptions): MechanismAp
  */
 export const sparsemaxMechanism: MechanismDefinition<Record<string, never>> = {
   name: 'sparsemax',
+  title: 'Sparsemax',
   description: 'Attention normalised by sparsemax (Euclidean projection onto the simplex): exact zeros.',
+  paper: paper(
+    'From Softmax to Sparsemax: A Sparse Model of Attention and Multi-Label Classification',
+    'Martins, Astudillo',
+    2016,
+    'https://arxiv.org/abs/1602.02068',
+    'ICML',
+  ),
   capabilities: normalizerCapabilities(
     'sparsemax instead of softmax: sparse weights by design',
     'O(N²·d + N² log N)',
     false,
-    'https://arxiv.org/abs/1602.02068',
   ),
+  options: defineOptions({}),
   defaultConfig: {},
   create: (config) => {
-    assertKnownOptions('sparsemax.create', config, []);
+    resolveConfig(sparsemaxMechanism, config, 'sparsemax.create');
     return {
       params: {},
       apply: (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: MechanismApplyOptions = {}) =>
@@ -99,16 +121,24 @@ export const sparsemaxMechanism: MechanismDefinition<Record<string, never>> = {
  */
 export const entmax15Mechanism: MechanismDefinition<Record<string, never>> = {
   name: 'entmax15',
+  title: '1.5-entmax',
   description: 'Attention normalised by 1.5-entmax (exact sort-based threshold): sparse, smooth weights.',
+  paper: paper(
+    'Sparse Sequence-to-Sequence Models',
+    'Peters, Niculae, Martins',
+    2019,
+    'https://arxiv.org/abs/1905.05702',
+    'ACL',
+  ),
   capabilities: normalizerCapabilities(
     '1.5-entmax instead of softmax: sparse weights by design',
     'O(N²·d + N² log N)',
     false,
-    'https://arxiv.org/abs/1905.05702',
   ),
+  options: defineOptions({}),
   defaultConfig: {},
   create: (config) => {
-    assertKnownOptions('entmax15.create', config, []);
+    resolveConfig(entmax15Mechanism, config, 'entmax15.create');
     return {
       params: {},
       apply: (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: MechanismApplyOptions = {}) =>
@@ -122,7 +152,8 @@ export const entmax15Mechanism: MechanismDefinition<Record<string, never>> = {
  * `entmax-alpha`: attention with α-entmax and a learnable α per head (Correia, Niculae & Martins 2019,
  * "Adaptively Sparse Transformers", https://arxiv.org/abs/1909.00015): each head learns how sparse to be,
  * from near-softmax (α → 1.01) to sparsemax (α → 2). `params.alphaLogit` is a, with
- * α = 1.01 + 0.99·σ(a); gradients reach it through entmax's closed-form α derivative.
+ * α = 1.01 + 0.99·σ(a) ({@link entmaxAlphaFromLogit}); gradients reach it through entmax's closed-form α
+ * derivative. Hook: `inspect()` gives `{ alpha }`, α per head.
  *
  * @example
  * ```ts
@@ -133,19 +164,41 @@ export const entmax15Mechanism: MechanismDefinition<Record<string, never>> = {
  */
 export const entmaxAlphaMechanism: MechanismDefinition<EntmaxAlphaConfig> = {
   name: 'entmax-alpha',
+  title: 'α-entmax (learned α)',
   description: 'Attention normalised by α-entmax with a learnable α per head (adaptively sparse).',
+  paper: paper(
+    'Adaptively Sparse Transformers',
+    'Correia, Niculae, Martins',
+    2019,
+    'https://arxiv.org/abs/1909.00015',
+    'EMNLP',
+  ),
   capabilities: normalizerCapabilities(
     'α-entmax instead of softmax: sparsity learned per head',
     'O(N²·(d + iterations))',
     true,
-    'https://arxiv.org/abs/1909.00015',
   ),
+  options: defineOptions({
+    initialAlpha: {
+      type: 'number',
+      min: ALPHA_MIN,
+      max: 2,
+      default: 1.5,
+      description: `The initial α of every head, in the open interval (${ALPHA_MIN}, 2): near ${ALPHA_MIN} is almost softmax, 2 is sparsemax.`,
+    },
+    iterations: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      default: 25,
+      description: 'Bisection steps of the entmax threshold.',
+    },
+  }),
   defaultConfig: { initialAlpha: 1.5, iterations: 25 },
   create: (config, context) => {
     const fn = 'entmax-alpha.create';
-    assertKnownOptions(fn, config, ['initialAlpha', 'iterations']);
-    const c = { ...entmaxAlphaMechanism.defaultConfig, ...config };
-    assertNumber(fn, 'config.initialAlpha', c.initialAlpha);
+    const c = resolveConfig(entmaxAlphaMechanism, config, fn);
+    // The schema's range is closed; α = 1.01 or 2 needs σ(a) = 0 or 1, an infinite a.
     if (!(c.initialAlpha > ALPHA_MIN && c.initialAlpha < 2)) {
       throw new InvalidArgumentError(
         fn,
@@ -154,9 +207,11 @@ export const entmaxAlphaMechanism: MechanismDefinition<EntmaxAlphaConfig> = {
         c.initialAlpha,
       );
     }
-    assertNumber(fn, 'config.iterations', c.iterations, { integer: true, min: 1 });
     const ratio = (c.initialAlpha - ALPHA_MIN) / ALPHA_RANGE;
-    const alphaLogit = tf.variable(tf.fill([context.heads], Math.log(ratio / (1 - ratio))));
+    const init = tf.fill([context.heads], Math.log(ratio / (1 - ratio)));
+    // tf.variable keeps its own reference to the data: free the initial value.
+    const alphaLogit = tf.variable(init);
+    init.dispose();
     return {
       params: { alphaLogit },
       apply: (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: MechanismApplyOptions = {}) =>
@@ -164,10 +219,16 @@ export const entmaxAlphaMechanism: MechanismDefinition<EntmaxAlphaConfig> = {
           adaptivelySparseAttention(q, k, v, {
             ...applyOptions('entmax-alpha', options),
             normalizer: 'entmax',
-            alpha: tf.add(ALPHA_MIN, tf.mul(ALPHA_RANGE, tf.sigmoid(alphaLogit))),
+            alpha: entmaxAlphaFromLogit(alphaLogit),
             iterations: c.iterations,
           }),
         ),
+      inspect: () => {
+        const alpha = tf.tidy(() => entmaxAlphaFromLogit(alphaLogit));
+        const values = Array.from(alpha.dataSync());
+        alpha.dispose();
+        return { alpha: values };
+      },
       dispose: () => alphaLogit.dispose(),
     };
   },

@@ -16,11 +16,11 @@ import { adaptiveSpanMechanism, dynamicSpanMechanism } from './span-mechanisms.j
  * ```
  */
 export const adaptiveMechanisms: readonly MechanismDefinition[] = Object.freeze([
-  adaptiveSpanMechanism as MechanismDefinition,
-  dynamicSpanMechanism as MechanismDefinition,
-  sparsemaxMechanism as MechanismDefinition,
-  entmax15Mechanism as MechanismDefinition,
-  entmaxAlphaMechanism as MechanismDefinition,
+  adaptiveSpanMechanism,
+  dynamicSpanMechanism,
+  sparsemaxMechanism,
+  entmax15Mechanism,
+  entmaxAlphaMechanism,
 ]);
 
 /**

@@ -14,6 +14,7 @@ import { expect, it } from 'vitest';
 import { DynamicSpan } from './dynamic-span.js';
 import { spanAttention } from './span-attention.js';
 import { adaptiveSpanMechanism, dynamicSpanMechanism } from './span-mechanisms.js';
+import { spanPenalty } from './span-penalty.js';
 
 const context = { seed: 4, heads: 2, headDim: 8 };
 
@@ -83,8 +84,88 @@ describeBackends('span mechanisms', () => {
       expect(() => def.create({ maxSpn: 4 } as never, context)).toThrow(/config|options.maxSpn/);
       expect(() => def.create({ blockSize: 0 }, context)).toThrow(InvalidArgumentError);
       expect(() => def.create({ execution: 'fast' as never }, context)).toThrow(/config.execution/);
-      expect(() => def.create({ rampSize: 0 }, context)).toThrow(/options.rampSize/);
+      // Checked by the option schema now (it was AdaptiveSpan's `options.rampSize` before the schema).
+      expect(() => def.create({ rampSize: 0 }, context)).toThrow(/config.rampSize/);
     }
     x.dispose();
+  });
+
+  it('adaptive-span auxiliaryLoss(λ) is λ·mean(z) of its heads; λ/L per layer sums to the penalty of all L layers’ spans', () => {
+    const layers = [
+      adaptiveSpanMechanism.create({ maxSpan: 64, initialSpan: 3 }, context),
+      adaptiveSpanMechanism.create({ maxSpan: 64, initialSpan: 3 }, context),
+    ];
+    layers[0]!.params.span!.assign(tf.tensor1d([2, 10]));
+    layers[1]!.params.span!.assign(tf.tensor1d([30, 6]));
+    const lambda = 0.5;
+    // Closed form: (λ/M) Σz over one layer's M = 2 heads.
+    expect(layers[0]!.auxiliaryLoss!(lambda).dataSync()[0]).toBeCloseTo((lambda / 2) * (2 + 10), 6);
+    expect(layers[1]!.auxiliaryLoss!(lambda).dataSync()[0]).toBeCloseTo((lambda / 2) * (30 + 6), 6);
+    // The transformer's penalty today is spanPenalty(concat of every layer's z) = λ·mean over L·M spans:
+    // the per-layer hooks sum to it when each gets λ/L (each layer has the same head count).
+    const all = tf.concat(layers.map((l) => l.params.span!));
+    const today = spanPenalty(all, { lambda }).dataSync()[0]!;
+    const summed = layers.reduce(
+      (acc, l) => acc + l.auxiliaryLoss!(lambda / layers.length).dataSync()[0]!,
+      0,
+    );
+    expect(summed).toBeCloseTo(today, 6);
+    expect(today).toBeCloseTo((lambda / 4) * 48, 6);
+    // The gradient reaches z: d(λ·mean z)/dz_i = λ/M.
+    const { grads, value } = tf.variableGrads(
+      () => layers[0]!.auxiliaryLoss!(lambda),
+      [layers[0]!.params.span!],
+    );
+    expectTensorsClose(grads[layers[0]!.params.span!.name]!, [lambda / 2, lambda / 2], {
+      atol: 1e-7,
+      rtol: 0,
+    });
+    expectNoLeaks(() => layers[0]!.auxiliaryLoss!(lambda));
+    tf.dispose([all, value, ...Object.values(grads)]);
+    for (const l of layers) l.dispose();
+  });
+
+  it('adaptive-span constrain() clamps z to [0, maxSpan], and inspect() reports z per head', () => {
+    const inst = adaptiveSpanMechanism.create({ maxSpan: 40, initialSpan: 4 }, context);
+    expect(inst.inspect!()).toEqual({ spans: [4, 4] });
+    inst.params.span!.assign(tf.tensor1d([-3, 55.5]));
+    expect(inst.inspect!()).toEqual({ spans: [-3, 55.5] });
+    const before = tf.memory().numTensors;
+    inst.constrain!();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(inst.inspect!()).toEqual({ spans: [0, 40] });
+    inst.params.span!.assign(tf.tensor1d([12.25, 40]));
+    inst.constrain!();
+    expect(inst.inspect!()).toEqual({ spans: [12.25, 40] });
+    inst.dispose();
+  });
+
+  it('both span mechanisms decode with a KV cache attended by the instance, causal or not', () => {
+    for (const def of [adaptiveSpanMechanism, dynamicSpanMechanism]) {
+      const inst = def.create({}, context);
+      for (const causal of [true, false]) {
+        expect(inst.decoding!({ causal, masked: false })).toEqual({ kind: 'kv-cache', attend: 'instance' });
+      }
+      inst.dispose();
+    }
+  });
+
+  it('dynamic-span inspect() reports the span each head predicts for a zero query, S·σ(b)', () => {
+    const inst = dynamicSpanMechanism.create({ maxSpan: 64, initialSpan: 16 }, context);
+    const { biasSpans } = inst.inspect!() as { biasSpans: number[] };
+    expectTensorsClose(biasSpans, [16, 16], { atol: 1e-4, rtol: 0 });
+    inst.params.bias!.assign(tf.tensor1d([0, Math.log(3)]));
+    // σ(0) = 1/2, σ(ln 3) = 3/4.
+    expectTensorsClose((inst.inspect!() as { biasSpans: number[] }).biasSpans, [32, 48], {
+      atol: 1e-4,
+      rtol: 0,
+    });
+    expectNoLeaks(() => {
+      inst.inspect!();
+      return [];
+    });
+    expect(inst.auxiliaryLoss).toBeUndefined();
+    expect(inst.constrain).toBeUndefined();
+    inst.dispose();
   });
 });

@@ -1,15 +1,18 @@
 import {
   assertKnownOptions,
-  assertNumber,
+  type DecodingPlan,
   defineCapabilities,
+  defineOptions,
   IncompatibleOptionsError,
-  InvalidArgumentError,
   type MechanismApplyOptions,
   type MechanismDefinition,
+  type NumberOption,
+  paper,
 } from '@efficient-attention/core';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { AdaptiveSpan } from './adaptive-span.js';
 import { DynamicSpan } from './dynamic-span.js';
+import { resolveConfig } from './mechanism-config.js';
 import type { SpanExecution } from './span-attention.js';
 
 /** Config of the `adaptive-span` mechanism (see {@link AdaptiveSpan}). */
@@ -40,7 +43,77 @@ export interface DynamicSpanConfig {
   execution: SpanExecution;
 }
 
-const SPAN_CONFIG_KEYS = ['maxSpan', 'rampSize', 'initialSpan', 'blockSize', 'execution'] as const;
+/** Both span mechanisms come from one paper (§2 learned span, §3.2 dynamic span). */
+const ADAPTIVE_SPAN_PAPER = paper(
+  'Adaptive Attention Span in Transformers',
+  'Sukhbaatar, Grave, Bojanowski, Joulin',
+  2019,
+  'https://arxiv.org/abs/1905.07799',
+  'ACL',
+);
+
+/** The option schema both span mechanisms share; only `initialSpan` differs (its range and default). */
+function spanOptions(initialSpan: NumberOption) {
+  return defineOptions({
+    maxSpan: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      default: 1024,
+      description: 'S, the largest span in tokens: keys farther than S from the query are never attended.',
+    },
+    rampSize: {
+      type: 'number',
+      positive: true,
+      default: 32,
+      description: 'R, the width in tokens of the soft ramp m_z(x) = clamp((R + z − x)/R, 0, 1).',
+    },
+    initialSpan,
+    blockSize: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      default: 64,
+      description: 'Block size of the block-sparse execution, in tokens.',
+    },
+    execution: {
+      type: 'enum',
+      values: ['block-sparse', 'dense'],
+      default: 'block-sparse',
+      description:
+        "'block-sparse' visits only the blocks within the largest trimmed span; 'dense' scores every key (same result).",
+    },
+  });
+}
+
+/** The options of {@link AdaptiveSpanConfig}: `initialSpan` ∈ [0, maxSpan]. */
+const adaptiveSpanOptions = spanOptions({
+  type: 'number',
+  min: 0,
+  default: 0,
+  description: 'The initial span z of every head, in tokens, in [0, maxSpan] (the paper starts at 0).',
+});
+
+/** The options of {@link DynamicSpanConfig}: `initialSpan` ∈ (0, maxSpan). */
+const dynamicSpanOptions = spanOptions({
+  type: 'number',
+  positive: true,
+  default: 32,
+  description:
+    'The span predicted for a zero query, in tokens, in (0, maxSpan): sets the bias b = logit(z₀/S).',
+});
+
+/**
+ * λ of the span penalty when a model config gives none: the paper's character-level experiments
+ * (Sukhbaatar et al. 2019, §4, https://arxiv.org/abs/1905.07799).
+ */
+const DEFAULT_SPAN_PENALTY = 2e-6;
+
+/**
+ * Both span mechanisms attend from the new query over all cached keys and values with their own apply
+ * (queries are aligned to the end of the keys), though they refuse general cross-attention.
+ */
+const SPAN_DECODING: DecodingPlan = Object.freeze({ kind: 'kv-cache', attend: 'instance' });
 
 /** Accepts `causal` only: a span decides which keys each query sees, so masks and score modifiers are refused. */
 function spanApplyOptions(name: string, options: MechanismApplyOptions): { causal?: boolean } {
@@ -54,14 +127,6 @@ function spanApplyOptions(name: string, options: MechanismApplyOptions): { causa
   }
   assertKnownOptions(fn, options, ['causal', 'mask', 'scoreMod']);
   return options.causal === undefined ? {} : { causal: options.causal };
-}
-
-/** Validates a `blockSize`/`execution` pair early (at create time rather than first apply). */
-function assertSpanExecution(fn: string, blockSize: unknown, execution: unknown): void {
-  assertNumber(fn, 'config.blockSize', blockSize, { integer: true, min: 1 });
-  if (execution !== 'block-sparse' && execution !== 'dense') {
-    throw new InvalidArgumentError(fn, 'config.execution', "'block-sparse' or 'dense'", execution);
-  }
 }
 
 function spanCapabilities(accuracy: MechanismDefinition['capabilities']['accuracy']) {
@@ -79,7 +144,6 @@ function spanCapabilities(accuracy: MechanismDefinition['capabilities']['accurac
     timeComplexity: 'O(N·W·d), W = largest trimmed span',
     memoryComplexity: 'O(N·W)',
     trainableParameters: true,
-    paper: 'https://arxiv.org/abs/1905.07799',
   });
 }
 
@@ -88,6 +152,10 @@ function spanCapabilities(accuracy: MechanismDefinition['capabilities']['accurac
  * https://arxiv.org/abs/1905.07799) executed block-sparse over the largest trimmed span. `params.span` is
  * z (`[heads]`). Exact: `denseEquivalent` gives dense attention with the same ramp score modifier, so the
  * conformance test checks the block-sparse execution against it.
+ *
+ * Hooks: `auxiliaryLoss(λ)` is the span penalty λ·mean(z) of this layer's heads ({@link spanPenalty}),
+ * `constrain()` clamps z to [0, S] (the paper does so after every update), `inspect()` gives
+ * `{ spans }` (z per head, in tokens), and decoding keeps a KV cache attended by the instance itself.
  *
  * @example
  * ```ts
@@ -98,13 +166,21 @@ function spanCapabilities(accuracy: MechanismDefinition['capabilities']['accurac
  */
 export const adaptiveSpanMechanism: MechanismDefinition<AdaptiveSpanConfig> = {
   name: 'adaptive-span',
+  title: 'Adaptive span',
   description: 'Softmax attention under a learned per-head span (soft ramp mask), computed only within it.',
+  paper: ADAPTIVE_SPAN_PAPER,
   capabilities: spanCapabilities({ kind: 'exact' }),
+  options: adaptiveSpanOptions,
   defaultConfig: { maxSpan: 1024, rampSize: 32, initialSpan: 0, blockSize: 64, execution: 'block-sparse' },
+  regularization: Object.freeze({
+    key: 'spanPenalty',
+    defaultWeight: DEFAULT_SPAN_PENALTY,
+    description:
+      'λ of the ℓ1 span penalty λ·mean(z) per layer (Sukhbaatar et al. 2019, §3.2), which shrinks each head to the context it needs.',
+  }),
   create: (config, context) => {
-    assertKnownOptions('adaptive-span.create', config, SPAN_CONFIG_KEYS);
-    const c = { ...adaptiveSpanMechanism.defaultConfig, ...config };
-    assertSpanExecution('adaptive-span.create', c.blockSize, c.execution);
+    // `initialSpan ≤ maxSpan` depends on two keys: AdaptiveSpan checks it.
+    const c = resolveConfig(adaptiveSpanMechanism, config, 'adaptive-span.create');
     const span = new AdaptiveSpan({
       heads: context.heads,
       maxSpan: c.maxSpan,
@@ -123,6 +199,10 @@ export const adaptiveSpanMechanism: MechanismDefinition<AdaptiveSpanConfig> = {
         ...spanApplyOptions('adaptive-span', options),
         scoreMod: span.scoreMod({ offset: shape.kvLen - shape.qLen }),
       }),
+      auxiliaryLoss: (weight) => span.penalty(weight),
+      constrain: () => span.clamp(),
+      inspect: () => ({ spans: Array.from(span.span.dataSync()) }),
+      decoding: () => SPAN_DECODING,
       dispose: () => span.dispose(),
     };
   },
@@ -134,6 +214,10 @@ export const adaptiveSpanMechanism: MechanismDefinition<AdaptiveSpanConfig> = {
  * `weights` v `[heads, headDim]` and `bias` b `[heads]`. Its dense equivalent depends on q, so it is
  * declared `different`; `dynamic-span.test.ts` checks it against the float64 reference.
  *
+ * Hooks: `inspect()` gives `{ biasSpans }`, the span each head predicts for a zero query, S·σ(b) (the
+ * per-query spans depend on the input; `DynamicSpan.predict` gives those), and decoding keeps a KV cache
+ * attended by the instance itself.
+ *
  * @example
  * ```ts
  * registerAdaptive();
@@ -143,16 +227,18 @@ export const adaptiveSpanMechanism: MechanismDefinition<AdaptiveSpanConfig> = {
  */
 export const dynamicSpanMechanism: MechanismDefinition<DynamicSpanConfig> = {
   name: 'dynamic-span',
+  title: 'Dynamic span',
   description: 'Softmax attention under a span predicted per query from its vector (soft ramp mask).',
+  paper: ADAPTIVE_SPAN_PAPER,
   capabilities: spanCapabilities({
     kind: 'different',
     note: 'The span mask depends on q (z_t = S·σ(vᵀq_t + b)); checked against the float64 reference in dynamic-span.test.ts.',
   }),
+  options: dynamicSpanOptions,
   defaultConfig: { maxSpan: 1024, rampSize: 32, initialSpan: 32, blockSize: 64, execution: 'block-sparse' },
   create: (config, context) => {
-    assertKnownOptions('dynamic-span.create', config, SPAN_CONFIG_KEYS);
-    const c = { ...dynamicSpanMechanism.defaultConfig, ...config };
-    assertSpanExecution('dynamic-span.create', c.blockSize, c.execution);
+    // `initialSpan < maxSpan` depends on two keys: DynamicSpan checks it.
+    const c = resolveConfig(dynamicSpanMechanism, config, 'dynamic-span.create');
     const span = new DynamicSpan({
       heads: context.heads,
       inputDim: context.headDim,
@@ -169,6 +255,13 @@ export const dynamicSpanMechanism: MechanismDefinition<DynamicSpanConfig> = {
           blockSize: c.blockSize,
           execution: c.execution,
         }),
+      inspect: () => {
+        const spans = tf.tidy(() => tf.mul(tf.sigmoid(span.bias), span.maxSpan));
+        const biasSpans = Array.from(spans.dataSync());
+        spans.dispose();
+        return { biasSpans };
+      },
+      decoding: () => SPAN_DECODING,
       dispose: () => span.dispose(),
     };
   },
