@@ -67,10 +67,12 @@ function runCase(def: MechanismDefinition, options: MechanismApplyOptions, seed:
 /** The conformance suite of one mechanism (see {@link describeRegistryConformance}). */
 export function describeMechanismConformance(def: MechanismDefinition): void {
   describeBackends(`mechanism ${def.name}`, () => {
-    it('has frozen capabilities', () => {
+    it('has frozen capabilities, a title and a paper', () => {
       expect(Object.isFrozen(def.capabilities)).toBe(true);
       expect(Object.isFrozen(def.capabilities.accuracy)).toBe(true);
-      expect(def.capabilities.paper).toMatch(/^https:\/\//);
+      expect(def.title.length).toBeGreaterThan(0);
+      expect(def.paper.url).toMatch(/^https:\/\//);
+      expect(def.paper.title.length).toBeGreaterThan(0);
     });
 
     it('matches dense attention (non-causal) within its documented bound', () => {
