@@ -2,9 +2,11 @@ import {
   type AttentionMaskInput,
   AttentionMaskPlan,
   assertKnownOptions,
-  assertNumber,
   attentionMechanisms,
+  checkOption,
+  type DecodingPlan,
   defineCapabilities,
+  defineOptions,
   InvalidArgumentError,
   type MaskMod,
   type MechanismApplyOptions,
@@ -18,7 +20,10 @@ import type { BlockMask } from './block-mask.js';
 import { blockSparseAttention } from './block-sparse-attention.js';
 import { andMasks } from './combinators/and-masks.js';
 import { createBlockMask } from './create-block-mask.js';
+import { resolvePatternParameters } from './create-pattern-mask.js';
+import type { MaskPatternDefinition } from './mask-pattern-definition.js';
 import { maskPatterns } from './mask-pattern-registry.js';
+import { flexAttention2024 } from './papers.js';
 import { causal } from './patterns/causal.js';
 
 /**
@@ -31,7 +36,7 @@ export interface BlockSparseConfig {
   pattern: string;
   /** Block size of the block masks (an integer ≥ 1). Default 64. */
   blockSize: number;
-  /** The pattern's parameters (see `maskPatterns.get(pattern).parameters`). */
+  /** The pattern's parameters (see `maskPatterns.get(pattern).options`). */
   [parameter: string]: unknown;
 }
 
@@ -44,6 +49,64 @@ const DEFAULT_CONFIG: BlockSparseConfig = Object.freeze({
 /** Block masks kept per instance (one per distinct call shape). */
 const CACHE_SIZE = 16;
 
+/** The mechanism's own keys; every other config key is a parameter of the named pattern. */
+const OPTIONS = defineOptions({
+  pattern: {
+    type: 'string',
+    default: 'sliding-window',
+    description:
+      'A mask pattern registered in `maskPatterns` (its parameters go next to it in the config). With no pattern named, `sliding-window` with `radius: 64`.',
+  },
+  blockSize: {
+    type: 'number',
+    integer: true,
+    min: 1,
+    default: 64,
+    description: 'Query and key positions per block of the block mask.',
+  },
+});
+
+/** A config checked against the mechanism's and its pattern's schemas, split into its parts. */
+interface ResolvedBlockSparseConfig {
+  readonly definition: MaskPatternDefinition;
+  readonly blockSize: number;
+  /** The pattern's parameters, with its defaults. */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Resolves a config: the defaults apply in full only when no pattern is named (a named pattern brings
+ * its own parameters). Errors name `fn` and `path.blockSize` / `path.pattern`, or the pattern's
+ * `options.<key>` (from `fn (pattern "<name>")`).
+ */
+function resolveConfig(config: unknown, fn: string, path: string): ResolvedBlockSparseConfig {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new InvalidArgumentError(fn, path, 'a config object', config);
+  }
+  const given = config as Readonly<Record<string, unknown>>;
+  const merged: Record<string, unknown> =
+    given.pattern === undefined
+      ? { ...DEFAULT_CONFIG, ...given }
+      : { blockSize: DEFAULT_CONFIG.blockSize, ...given };
+  const { pattern, blockSize, ...params } = merged;
+  checkOption(fn, `${path}.blockSize`, OPTIONS.blockSize, blockSize);
+  if (typeof pattern !== 'string') {
+    throw new InvalidArgumentError(
+      fn,
+      `${path}.pattern`,
+      `a pattern name (${maskPatterns.names().join(', ')})`,
+      pattern,
+    );
+  }
+  // Throws a RegistryError naming the registered patterns.
+  const definition = maskPatterns.get(pattern);
+  return {
+    definition,
+    blockSize: blockSize as number,
+    params: resolvePatternParameters(definition, params, `${fn} (pattern "${pattern}")`),
+  };
+}
+
 /** A boolean / 0-1 tensor mask as a predicate (read once; broadcast dims index 0). */
 function tensorMaskToMaskMod(mask: tf.Tensor): MaskMod {
   const shape = [...Array(4 - mask.rank).fill(1), ...mask.shape] as [number, number, number, number];
@@ -54,38 +117,16 @@ function tensorMaskToMaskMod(mask: tf.Tensor): MaskMod {
     0;
 }
 
-/** Resolves a config: defaults apply in full only when no pattern is named. */
-function resolveConfig(config: Partial<BlockSparseConfig>): BlockSparseConfig {
-  if (config === null || typeof config !== 'object') {
-    throw new InvalidArgumentError(NAME, 'config', 'a config object', config);
-  }
-  const merged =
-    config.pattern === undefined
-      ? { ...DEFAULT_CONFIG, ...config }
-      : { blockSize: DEFAULT_CONFIG.blockSize, ...config, pattern: config.pattern };
-  assertNumber(NAME, 'config.blockSize', merged.blockSize, { integer: true, min: 1 });
-  if (typeof merged.pattern !== 'string') {
-    throw new InvalidArgumentError(
-      NAME,
-      'config.pattern',
-      `a pattern name (${maskPatterns.names().join(', ')})`,
-      merged.pattern,
-    );
-  }
-  const spec = maskPatterns.get(merged.pattern);
-  const { pattern: _pattern, blockSize: _blockSize, ...params } = merged;
-  assertKnownOptions(`${NAME} (pattern "${merged.pattern}")`, params, spec.parameters);
-  return merged as BlockSparseConfig;
-}
-
 /**
  * The `block-sparse` attention mechanism: {@link blockSparseAttention} under a mask named by a
  * data-driven config (see {@link BlockSparseConfig}), so JSON model configs can choose sliding-window,
  * Longformer, BigBird… attention. Per call it builds (and caches, per shape) the block mask of
  * `pattern ∧ causal ∧ mask`; causal is bottom-right aligned for cross-attention, and a tensor mask is read
- * into a predicate. Exact under its mask: `denseEquivalent` returns that mask for dense attention.
+ * into a predicate. Exact under its mask: `denseEquivalent` returns that mask for dense attention. Decoding
+ * keeps a rolling cache for a band pattern (`sliding-window`) and rebuilds the pattern per length otherwise.
  *
- * Child et al. 2019, https://arxiv.org/abs/1904.10509; FlexAttention, https://arxiv.org/abs/2412.05496.
+ * A generic executor of FlexAttention-style block masks (Dong et al. 2024, https://arxiv.org/abs/2412.05496);
+ * block-sparse attention: Child et al. 2019, https://arxiv.org/abs/1904.10509.
  *
  * @example
  * ```ts
@@ -98,7 +139,9 @@ function resolveConfig(config: Partial<BlockSparseConfig>): BlockSparseConfig {
  */
 export const blockSparseMechanism: MechanismDefinition<BlockSparseConfig> = {
   name: NAME,
+  title: 'Block-sparse attention',
   description: 'Block-sparse attention under a named mask pattern; skips the blocks the mask empties.',
+  paper: flexAttention2024,
   capabilities: defineCapabilities({
     family: 'sparse',
     accuracy: { kind: 'exact' },
@@ -111,19 +154,26 @@ export const blockSparseMechanism: MechanismDefinition<BlockSparseConfig> = {
     timeComplexity: 'O(visited blocks · blockSize² · d)',
     memoryComplexity: 'O(visited blocks · blockSize²)',
     trainableParameters: false,
-    paper: 'https://arxiv.org/abs/1904.10509',
   }),
+  options: OPTIONS,
   defaultConfig: DEFAULT_CONFIG,
+  checkConfig(config, fn, path) {
+    resolveConfig(config, fn, path);
+  },
+  // The inference-scaling experiment's sliding window (r = 64, blocks of 64): O(N·r) up to 16384 tokens.
+  benchmark: {
+    maxLength: 16384,
+    config: () => ({ pattern: 'sliding-window', radius: 64, blockSize: 64 }),
+  },
   create(config, context): MechanismInstance {
-    const c = resolveConfig(config);
-    const { pattern, blockSize, ...params } = c;
+    const { definition, blockSize, params } = resolveConfig(config, NAME, 'config');
     const seed = context?.seed ?? 0;
     const patternCache = new Map<string, MaskMod>();
     const patternFor = (qLen: number, kvLen: number): MaskMod => {
       const key = `${qLen}x${kvLen}`;
       let mod = patternCache.get(key);
       if (mod === undefined) {
-        mod = maskPatterns.create({ pattern, ...params }, { seed, qLen, kvLen, blockSize });
+        mod = definition.create(params, { seed, qLen, kvLen, blockSize });
         if (patternCache.size >= CACHE_SIZE) patternCache.delete(patternCache.keys().next().value!);
         patternCache.set(key, mod);
       }
@@ -172,6 +222,20 @@ export const blockSparseMechanism: MechanismDefinition<BlockSparseConfig> = {
           options.scoreMod ? { scoreMod: options.scoreMod } : {},
         );
       },
+      decoding(decodingContext): DecodingPlan {
+        const band = definition.band?.(params);
+        if (band !== undefined && !decodingContext.masked) {
+          // Every key a new token may see is among the last 1 + before: a rolling cache over them is exact.
+          return { kind: 'kv-cache', window: 1 + band.before, attend: 'exact' };
+        }
+        // Exact under its mask: dense attention over the cache with the pattern's row for this position.
+        return {
+          kind: 'kv-cache',
+          attend: 'exact',
+          maskAt: (position) =>
+            definition.create(params, { seed, qLen: position + 1, kvLen: position + 1, blockSize }),
+        };
+      },
       denseEquivalent(options, shape) {
         return {
           mask: combined(options, shape.qLen, shape.kvLen, false),
@@ -188,6 +252,16 @@ export const blockSparseMechanism: MechanismDefinition<BlockSparseConfig> = {
 };
 
 /**
+ * Every mechanism definition of this package, in table order (`block-sparse`).
+ *
+ * @example
+ * ```ts
+ * for (const definition of sparseMasksMechanisms) registry.register(definition);
+ * ```
+ */
+export const sparseMasksMechanisms: readonly MechanismDefinition[] = Object.freeze([blockSparseMechanism]);
+
+/**
  * Registers the `block-sparse` mechanism in `registry` (default: core's `attentionMechanisms`). Nothing
  * registers on import; call it once.
  *
@@ -200,5 +274,5 @@ export const blockSparseMechanism: MechanismDefinition<BlockSparseConfig> = {
  * ```
  */
 export function registerSparseMasks(registry: MechanismRegistry = attentionMechanisms): void {
-  registry.register(blockSparseMechanism as unknown as MechanismDefinition);
+  for (const definition of sparseMasksMechanisms) registry.register(definition);
 }

@@ -22,6 +22,7 @@ export {
   type BlockSparseConfig,
   blockSparseMechanism,
   registerSparseMasks,
+  sparseMasksMechanisms,
 } from './block-sparse-mechanism.js';
 export { andMasks } from './combinators/and-masks.js';
 export { notMask } from './combinators/not-mask.js';
@@ -29,26 +30,44 @@ export { type OffsetMaskOptions, offsetMask } from './combinators/offset-mask.js
 export { orMasks } from './combinators/or-masks.js';
 export { type CreateBlockMaskOptions, createBlockMask } from './create-block-mask.js';
 export { type CreateMaskOptions, createMask, createMaskArray } from './create-mask.js';
+export { createPatternMask, type PatternConfig, resolvePatternParameters } from './create-pattern-mask.js';
 export { definePattern, type MaskPattern, type PatternMetadata } from './mask-pattern.js';
+export type {
+  MaskPatternContext,
+  MaskPatternDefinition,
+  MaskPatternSpec,
+  PatternParameters,
+} from './mask-pattern-definition.js';
 export {
   builtinMaskPatterns,
-  type MaskPatternContext,
-  MaskPatternRegistry,
-  type MaskPatternSpec,
+  createMaskPatternRegistry,
+  type MaskPatternRegistry,
   maskPatterns,
 } from './mask-pattern-registry.js';
-export { type AttentionSinkOptions, attentionSink } from './patterns/attention-sink.js';
-export { type BigBirdOptions, bigBird } from './patterns/big-bird.js';
-export { type BlockLocalOptions, blockLocal } from './patterns/block-local.js';
-export { type CausalOptions, causal } from './patterns/causal.js';
-export { type DilatedSlidingWindowOptions, dilatedSlidingWindow } from './patterns/dilated-sliding-window.js';
-export { type DocumentMaskOptions, documentMask } from './patterns/document-mask.js';
-export { type FixedOptions, fixed } from './patterns/fixed.js';
-export { type GlobalTokensOptions, globalTokens } from './patterns/global-tokens.js';
-export { type LongformerOptions, longformer } from './patterns/longformer.js';
-export { type PrefixLMOptions, prefixLM } from './patterns/prefix-lm.js';
-export { type RandomPatternOptions, randomPattern } from './patterns/random-pattern.js';
-export { type SlidingWindowOptions, slidingWindow } from './patterns/sliding-window.js';
-export { type StarTransformerOptions, starTransformer } from './patterns/star-transformer.js';
-export { type StridedOptions, strided } from './patterns/strided.js';
+export { type AttentionSinkOptions, attentionSink, attentionSinkPattern } from './patterns/attention-sink.js';
+export { type BigBirdOptions, bigBird, bigBirdPattern } from './patterns/big-bird.js';
+export { type BlockLocalOptions, blockLocal, blockLocalPattern } from './patterns/block-local.js';
+export { type CausalOptions, causal, causalPattern } from './patterns/causal.js';
+export {
+  type DilatedSlidingWindowOptions,
+  dilatedSlidingWindow,
+  dilatedSlidingWindowPattern,
+} from './patterns/dilated-sliding-window.js';
+export { type DocumentMaskOptions, documentMask, documentMaskPattern } from './patterns/document-mask.js';
+export { type FixedOptions, fixed, fixedPattern } from './patterns/fixed.js';
+export { type GlobalTokensOptions, globalTokens, globalTokensPattern } from './patterns/global-tokens.js';
+export { type LongformerOptions, longformer, longformerPattern } from './patterns/longformer.js';
+export { type PrefixLMOptions, prefixLM, prefixLMPattern } from './patterns/prefix-lm.js';
+export {
+  type RandomPatternOptions,
+  randomPattern,
+  randomPatternDefinition,
+} from './patterns/random-pattern.js';
+export { type SlidingWindowOptions, slidingWindow, slidingWindowPattern } from './patterns/sliding-window.js';
+export {
+  type StarTransformerOptions,
+  starTransformer,
+  starTransformerPattern,
+} from './patterns/star-transformer.js';
+export { type StridedOptions, strided, stridedPattern } from './patterns/strided.js';
 export type { WindowExtent } from './patterns/window-extent.js';

@@ -1,6 +1,7 @@
-import { assertKnownOptions, assertNumber } from '@efficient-attention/core';
+import { assertKnownOptions, assertNumber, defineOptions, paper } from '@efficient-attention/core';
 import { BLOCK_FULL, BLOCK_NONE, BLOCK_PARTIAL, classifyBand } from '../block-enumerator.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
+import type { MaskPatternDefinition, PatternParameters } from '../mask-pattern-definition.js';
 
 /** Options of {@link attentionSink}. */
 export interface AttentionSinkOptions {
@@ -64,3 +65,39 @@ export function attentionSink(options: AttentionSinkOptions): MaskPattern {
     },
   });
 }
+
+/**
+ * Registry entry for {@link attentionSink}, so that configs can name it.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'attention-sink', sinks: 4, window: 256 }, { seed: 0, qLen: 1024, kvLen: 1024, blockSize: 64 });
+ * ```
+ */
+export const attentionSinkPattern: MaskPatternDefinition = {
+  name: 'attention-sink',
+  title: 'Attention sinks (StreamingLLM)',
+  description: 'StreamingLLM: the first `sinks` tokens plus a causal window.',
+  paper: paper(
+    'Efficient Streaming Language Models with Attention Sinks',
+    'Xiao, Tian, Chen, Han, Lewis',
+    2024,
+    'https://arxiv.org/abs/2309.17453',
+    'ICLR',
+  ),
+  options: defineOptions({
+    sinks: {
+      type: 'number',
+      integer: true,
+      min: 0,
+      description: 'Initial "sink" tokens every query keeps (StreamingLLM uses 4).',
+    },
+    window: {
+      type: 'number',
+      integer: true,
+      min: 0,
+      description: 'Recent keys kept before the query: kv ≥ q − window.',
+    },
+  }),
+  create: (p: AttentionSinkOptions & PatternParameters) => attentionSink(p),
+};

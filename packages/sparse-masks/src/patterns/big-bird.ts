@@ -1,6 +1,13 @@
-import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import {
+  assertKnownOptions,
+  assertNumber,
+  defineOptions,
+  InvalidArgumentError,
+} from '@efficient-attention/core';
 import { BLOCK_FULL, BLOCK_NONE, BLOCK_PARTIAL } from '../block-enumerator.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
+import type { MaskPatternDefinition, PatternParameters } from '../mask-pattern-definition.js';
+import { bigBird2020 } from '../papers.js';
 import { seededSample } from './seeded-sample.js';
 
 /** Options of {@link bigBird}. */
@@ -171,3 +178,54 @@ export function bigBird(options: BigBirdOptions): MaskPattern {
     },
   );
 }
+
+/**
+ * Registry entry for {@link bigBird}: `{ pattern: 'bigbird', randomBlocks: 2 }`; the sequence length, the
+ * block size (the block mask's) and the seed come from the context. Self-attention only.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'bigbird', randomBlocks: 2 }, { seed: 0, qLen: 1024, kvLen: 1024, blockSize: 64 });
+ * ```
+ */
+export const bigBirdPattern: MaskPatternDefinition = {
+  name: 'bigbird',
+  title: 'BigBird',
+  description: 'Block-aligned window + global + random blocks (blocks of the block mask’s size).',
+  paper: bigBird2020,
+  options: defineOptions({
+    windowBlocks: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      default: 3,
+      description: 'Window width in blocks (odd): each block sees (w − 1)/2 blocks on each side.',
+    },
+    globalBlocks: {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 2,
+      description: 'Global blocks: the first ⌈g/2⌉ and the last ⌊g/2⌋ see and are seen by everything.',
+    },
+    randomBlocks: {
+      type: 'number',
+      integer: true,
+      min: 0,
+      default: 3,
+      description: 'Random key blocks per non-global query block, outside its window and the global blocks.',
+    },
+    perHead: { type: 'boolean', default: false, description: 'Draw random blocks separately for each head.' },
+  }),
+  create: (p: Omit<BigBirdOptions, 'seqLen' | 'blockSize' | 'seed'> & PatternParameters, c) => {
+    if (c.qLen !== c.kvLen) {
+      throw new InvalidArgumentError(
+        'pattern "bigbird"',
+        'kvLen',
+        `the query length ${c.qLen} (BigBird is self-attention)`,
+        c.kvLen,
+      );
+    }
+    return bigBird({ ...p, seqLen: c.qLen, blockSize: c.blockSize, seed: c.seed });
+  },
+};

@@ -1,6 +1,7 @@
-import { assertKnownOptions, assertNumber } from '@efficient-attention/core';
+import { assertKnownOptions, assertNumber, defineOptions, paper } from '@efficient-attention/core';
 import { BLOCK_FULL, BLOCK_NONE, BLOCK_PARTIAL } from '../block-enumerator.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
+import type { MaskPatternDefinition, PatternParameters } from '../mask-pattern-definition.js';
 
 /** Options of {@link blockLocal}. */
 export interface BlockLocalOptions {
@@ -63,3 +64,22 @@ export function blockLocal(options: BlockLocalOptions): MaskPattern {
     },
   });
 }
+
+/**
+ * Registry entry for {@link blockLocal}, so that configs can name it.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'block-local', size: 128 }, { seed: 0, qLen: 1024, kvLen: 1024, blockSize: 64 });
+ * ```
+ */
+export const blockLocalPattern: MaskPatternDefinition = {
+  name: 'block-local',
+  title: 'Block-local',
+  description: 'Attention within non-overlapping blocks of `size` positions.',
+  paper: paper('Image Transformer', 'Parmar et al.', 2018, 'https://arxiv.org/abs/1802.05751', 'ICML'),
+  options: defineOptions({
+    size: { type: 'number', integer: true, min: 1, description: 'Positions per local block.' },
+  }),
+  create: (p: BlockLocalOptions & PatternParameters) => blockLocal(p),
+};

@@ -1,11 +1,14 @@
 import {
   assertKnownOptions,
   assertNumber,
+  defineOptions,
   IncompatibleOptionsError,
   InvalidArgumentError,
 } from '@efficient-attention/core';
 import { classifyBand } from '../block-enumerator.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
+import type { MaskPatternDefinition } from '../mask-pattern-definition.js';
+import { vaswani2017 } from '../papers.js';
 
 /** Options of {@link causal}. */
 export interface CausalOptions {
@@ -94,3 +97,21 @@ export function causal(options: CausalOptions = {}): MaskPattern {
         }),
   });
 }
+
+/**
+ * Registry entry for {@link causal}: `{ pattern: 'causal' }`, built for the call's lengths (bottom-right
+ * aligned when they differ).
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'causal' }, { seed: 0, qLen: 1, kvLen: 1024, blockSize: 64 }); // the last row
+ * ```
+ */
+export const causalPattern: MaskPatternDefinition = {
+  name: 'causal',
+  title: 'Causal',
+  description: 'Causal masking, bottom-right aligned when the lengths differ.',
+  paper: vaswani2017,
+  options: defineOptions({}),
+  create: (_p, c) => causal({ qLen: c.qLen, kvLen: c.kvLen }),
+};

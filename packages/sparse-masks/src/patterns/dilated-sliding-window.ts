@@ -1,7 +1,9 @@
-import { assertNumber } from '@efficient-attention/core';
+import { assertNumber, defineOptions } from '@efficient-attention/core';
 import { BLOCK_FULL, BLOCK_PARTIAL, classifyBand } from '../block-enumerator.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
-import { resolveWindowExtent, type WindowExtent } from './window-extent.js';
+import type { MaskPatternDefinition, PatternParameters } from '../mask-pattern-definition.js';
+import { longformer2020 } from '../papers.js';
+import { resolveWindowExtent, type WindowExtent, windowExtentOptions } from './window-extent.js';
 
 /** Options of {@link dilatedSlidingWindow}. */
 export interface DilatedSlidingWindowOptions extends WindowExtent {
@@ -64,3 +66,28 @@ export function dilatedSlidingWindow(options: DilatedSlidingWindowOptions): Mask
     },
   );
 }
+
+/**
+ * Registry entry for {@link dilatedSlidingWindow}, so that configs can name it.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'dilated-sliding-window', radius: 64, dilation: 2 }, { seed: 0, qLen: 1024, kvLen: 1024, blockSize: 64 });
+ * ```
+ */
+export const dilatedSlidingWindowPattern: MaskPatternDefinition = {
+  name: 'dilated-sliding-window',
+  title: 'Dilated sliding window',
+  description: 'A band with gaps: kv = q + t·dilation, t ∈ [−before, after].',
+  paper: longformer2020,
+  options: defineOptions({
+    ...windowExtentOptions,
+    dilation: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      description: 'Gap between attended keys (1 = a plain sliding window).',
+    },
+  }),
+  create: (p: DilatedSlidingWindowOptions & PatternParameters) => dilatedSlidingWindow(p),
+};

@@ -1,6 +1,7 @@
-import { assertKnownOptions, InvalidArgumentError } from '@efficient-attention/core';
+import { assertKnownOptions, defineOptions, InvalidArgumentError, paper } from '@efficient-attention/core';
 import { BLOCK_FULL, BLOCK_NONE, BLOCK_PARTIAL } from '../block-enumerator.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
+import type { MaskPatternDefinition, PatternParameters } from '../mask-pattern-definition.js';
 
 /** Options of {@link documentMask}. */
 export interface DocumentMaskOptions {
@@ -175,3 +176,35 @@ export function documentMask(options: DocumentMaskOptions): MaskPattern {
     },
   );
 }
+
+/**
+ * Registry entry for {@link documentMask}, so that configs can name it.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'document-mask', documentIds: [0, 0, 0, 1, 1, 2, 2, 2] }, { seed: 0, qLen: 8, kvLen: 8, blockSize: 64 });
+ * ```
+ */
+export const documentMaskPattern: MaskPatternDefinition = {
+  name: 'document-mask',
+  title: 'Documents (packed sequences)',
+  description: 'Packed documents: a query attends only keys of its own document; negative ids are padding.',
+  paper: paper(
+    'Efficient Sequence Packing without Cross-contamination: Accelerating Large Language Models without Impacting Performance',
+    'Krell, Kosec, Perez, Fitzgibbon',
+    2021,
+    'https://arxiv.org/abs/2107.02027',
+    'arXiv',
+  ),
+  options: defineOptions({
+    documentIds: {
+      type: 'integer-list',
+      description: 'The document id of every query position, shared by the batch (a negative id is padding).',
+    },
+    kvDocumentIds: {
+      type: 'integer-list',
+      description: 'The document id of every key position, for cross-attention (default: `documentIds`).',
+    },
+  }),
+  create: (p: DocumentMaskOptions & PatternParameters) => documentMask(p),
+};

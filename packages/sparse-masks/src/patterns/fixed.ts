@@ -1,7 +1,14 @@
-import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import {
+  assertKnownOptions,
+  assertNumber,
+  defineOptions,
+  InvalidArgumentError,
+} from '@efficient-attention/core';
 import type { BitSink } from '../bit-sink.js';
 import { BLOCK_FULL, BLOCK_NONE, BLOCK_PARTIAL, classifyBand } from '../block-enumerator.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
+import type { MaskPatternDefinition, PatternParameters } from '../mask-pattern-definition.js';
+import { sparseTransformer2019 } from '../papers.js';
 
 /** Options of {@link fixed}. */
 export interface FixedOptions {
@@ -112,3 +119,34 @@ export function fixed(options: FixedOptions): MaskPattern {
     },
   );
 }
+
+/**
+ * Registry entry for {@link fixed}, so that configs can name it.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'fixed', stride: 32, summary: 4 }, { seed: 0, qLen: 1024, kvLen: 1024, blockSize: 64 });
+ * ```
+ */
+export const fixedPattern: MaskPatternDefinition = {
+  name: 'fixed',
+  title: 'Fixed (Sparse Transformer)',
+  description: 'Sparse Transformer fixed: the own block of `stride` keys and each block’s summary keys.',
+  paper: sparseTransformer2019,
+  options: defineOptions({
+    stride: { type: 'number', integer: true, min: 1, description: 'Length l of the fixed blocks.' },
+    summary: {
+      type: 'number',
+      integer: true,
+      min: 1,
+      default: 1,
+      description: 'Summary positions c at the end of every block that later queries attend (≤ stride).',
+    },
+    causal: {
+      type: 'boolean',
+      default: true,
+      description: 'Only keys at or before the query (the paper’s autoregressive form).',
+    },
+  }),
+  create: (p: FixedOptions & PatternParameters) => fixed(p),
+};

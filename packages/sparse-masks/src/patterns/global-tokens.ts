@@ -1,7 +1,14 @@
-import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import {
+  assertKnownOptions,
+  assertNumber,
+  defineOptions,
+  InvalidArgumentError,
+} from '@efficient-attention/core';
 import { BLOCK_FULL, BLOCK_NONE, BLOCK_PARTIAL } from '../block-enumerator.js';
 import { lowerBound } from '../lower-bound.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
+import type { MaskPatternDefinition, PatternParameters } from '../mask-pattern-definition.js';
+import { longformer2020 } from '../papers.js';
 
 /** Options of {@link globalTokens}. */
 export interface GlobalTokensOptions {
@@ -94,3 +101,26 @@ export function globalTokens(options: GlobalTokensOptions): MaskPattern {
     },
   });
 }
+
+/**
+ * Registry entry for {@link globalTokens}, so that configs can name it.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'global-tokens', indices: [0] }, { seed: 0, qLen: 1024, kvLen: 1024, blockSize: 64 });
+ * ```
+ */
+export const globalTokensPattern: MaskPatternDefinition = {
+  name: 'global-tokens',
+  title: 'Global tokens',
+  description: 'Given positions attend to and are attended by every position.',
+  paper: longformer2020,
+  options: defineOptions({
+    indices: {
+      type: 'integer-list',
+      min: 0,
+      description: 'Positions of the global tokens (duplicates are ignored).',
+    },
+  }),
+  create: (p: GlobalTokensOptions & PatternParameters) => globalTokens(p),
+};

@@ -1,10 +1,17 @@
-import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import {
+  assertKnownOptions,
+  assertNumber,
+  defineOptions,
+  InvalidArgumentError,
+} from '@efficient-attention/core';
 import { orMasks } from '../combinators/or-masks.js';
 import { type MaskPattern, renamePattern } from '../mask-pattern.js';
+import type { MaskPatternDefinition, PatternParameters } from '../mask-pattern-definition.js';
+import { longformer2020 } from '../papers.js';
 import { dilatedSlidingWindow } from './dilated-sliding-window.js';
 import { globalTokens } from './global-tokens.js';
 import { slidingWindow } from './sliding-window.js';
-import { resolveWindowExtent, type WindowExtent } from './window-extent.js';
+import { resolveWindowExtent, type WindowExtent, windowExtentOptions } from './window-extent.js';
 
 /** Options of {@link longformer}. */
 export interface LongformerOptions extends WindowExtent {
@@ -57,3 +64,29 @@ export function longformer(options: LongformerOptions): MaskPattern {
     `longformer(before=${before}, after=${after}${dilated}, globalIndices=[${shown}])`,
   );
 }
+
+/**
+ * Registry entry for {@link longformer}, so that configs can name it.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'longformer', radius: 128, globalIndices: [0] }, { seed: 0, qLen: 1024, kvLen: 1024, blockSize: 64 });
+ * ```
+ */
+export const longformerPattern: MaskPatternDefinition = {
+  name: 'longformer',
+  title: 'Longformer',
+  description: 'A (dilated) sliding window plus global tokens.',
+  paper: longformer2020,
+  options: defineOptions({
+    ...windowExtentOptions,
+    dilation: { type: 'number', integer: true, min: 1, default: 1, description: 'Window dilation.' },
+    globalIndices: {
+      type: 'integer-list',
+      min: 0,
+      default: [],
+      description: 'Positions with global attention (e.g. [0] for [CLS]).',
+    },
+  }),
+  create: (p: LongformerOptions & PatternParameters) => longformer(p),
+};

@@ -1,6 +1,7 @@
-import { assertKnownOptions, assertNumber } from '@efficient-attention/core';
+import { assertKnownOptions, assertNumber, defineOptions, paper } from '@efficient-attention/core';
 import { BLOCK_FULL, BLOCK_NONE, BLOCK_PARTIAL, classifyBand } from '../block-enumerator.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
+import type { MaskPatternDefinition, PatternParameters } from '../mask-pattern-definition.js';
 
 /** Options of {@link prefixLM}. */
 export interface PrefixLMOptions {
@@ -53,3 +54,33 @@ export function prefixLM(options: PrefixLMOptions): MaskPattern {
     },
   });
 }
+
+/**
+ * Registry entry for {@link prefixLM}, so that configs can name it.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'prefix-lm', prefixLength: 16 }, { seed: 0, qLen: 1024, kvLen: 1024, blockSize: 64 });
+ * ```
+ */
+export const prefixLMPattern: MaskPatternDefinition = {
+  name: 'prefix-lm',
+  title: 'Prefix LM',
+  description: 'A bidirectional prefix, then causal.',
+  paper: paper(
+    'Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer',
+    'Raffel et al.',
+    2020,
+    'https://arxiv.org/abs/1910.10683',
+    'JMLR',
+  ),
+  options: defineOptions({
+    prefixLength: {
+      type: 'number',
+      integer: true,
+      min: 0,
+      description: 'Length of the bidirectional prefix (0 is plain causal).',
+    },
+  }),
+  create: (p: PrefixLMOptions & PatternParameters) => prefixLM(p),
+};

@@ -1,6 +1,7 @@
 import {
   assertKnownOptions,
   assertNumber,
+  defineOptions,
   IncompatibleOptionsError,
   InvalidArgumentError,
 } from '@efficient-attention/core';
@@ -8,6 +9,8 @@ import type { BitSink } from '../bit-sink.js';
 import { BLOCK_NONE, BLOCK_PARTIAL } from '../block-enumerator.js';
 import { lowerBound } from '../lower-bound.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
+import type { MaskPatternDefinition, PatternParameters } from '../mask-pattern-definition.js';
+import { bigBird2020 } from '../papers.js';
 import { seededSample, seededSampleInto } from './seeded-sample.js';
 
 /** Options of {@link randomPattern}: exactly one of `perRow` and `density`. */
@@ -199,3 +202,39 @@ export function randomPattern(options: RandomPatternOptions): MaskPattern {
     },
   });
 }
+
+/**
+ * Registry entry for {@link randomPattern}, so that configs can name it.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'random', perRow: 8 }, { seed: 0, qLen: 1024, kvLen: 1024, blockSize: 64 });
+ * ```
+ */
+export const randomPatternDefinition: MaskPatternDefinition = {
+  name: 'random',
+  title: 'Random',
+  description: 'A seeded random set of keys per query row (perRow or density).',
+  paper: bigBird2020,
+  options: defineOptions({
+    perRow: {
+      type: 'number',
+      integer: true,
+      min: 0,
+      description: 'Distinct random keys per query row (≤ the key length); give this or `density`.',
+    },
+    density: {
+      type: 'number',
+      min: 0,
+      max: 1,
+      description: 'Fraction of the keys per query row; give this or `perRow`.',
+    },
+    perHead: {
+      type: 'boolean',
+      default: false,
+      description: 'Draw separately for each head (otherwise one draw for all heads).',
+    },
+  }),
+  create: (p: Omit<RandomPatternOptions, 'kvLen' | 'seed'> & PatternParameters, c) =>
+    randomPattern({ ...p, kvLen: c.kvLen, seed: c.seed }),
+};

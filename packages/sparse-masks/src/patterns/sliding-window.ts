@@ -1,6 +1,8 @@
 import { classifyBand } from '../block-enumerator.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
-import { resolveWindowExtent, type WindowExtent } from './window-extent.js';
+import type { MaskPatternDefinition, PatternParameters } from '../mask-pattern-definition.js';
+import { longformer2020 } from '../papers.js';
+import { resolveWindowExtent, type WindowExtent, windowExtentOptions } from './window-extent.js';
 
 /** Options of {@link slidingWindow}: `radius`, or `before` / `after`. */
 export type SlidingWindowOptions = WindowExtent;
@@ -40,3 +42,22 @@ export function slidingWindow(options: SlidingWindowOptions): MaskPattern {
     },
   });
 }
+
+/**
+ * Registry entry for {@link slidingWindow}: `{ pattern: 'sliding-window', radius: 64 }`. A band, so decoding
+ * keeps only the last `1 + before` keys.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'sliding-window', before: 128 }, { seed: 0, qLen: 1024, kvLen: 1024, blockSize: 64 });
+ * ```
+ */
+export const slidingWindowPattern: MaskPatternDefinition = {
+  name: 'sliding-window',
+  title: 'Sliding window',
+  description: 'A band: kv ∈ [q − before, q + after].',
+  paper: longformer2020,
+  options: windowExtentOptions,
+  band: (p: SlidingWindowOptions & PatternParameters) => resolveWindowExtent('sliding-window', p),
+  create: (p: SlidingWindowOptions & PatternParameters) => slidingWindow(p),
+};

@@ -1,7 +1,14 @@
-import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import {
+  assertKnownOptions,
+  assertNumber,
+  defineOptions,
+  InvalidArgumentError,
+  paper,
+} from '@efficient-attention/core';
 import { BLOCK_NONE, BLOCK_PARTIAL } from '../block-enumerator.js';
 import { orMasks } from '../combinators/or-masks.js';
 import { definePattern, type MaskPattern, renamePattern } from '../mask-pattern.js';
+import type { MaskPatternDefinition } from '../mask-pattern-definition.js';
 import { globalTokens } from './global-tokens.js';
 import { slidingWindow } from './sliding-window.js';
 
@@ -89,3 +96,36 @@ export function starTransformer(options: StarTransformerOptions): MaskPattern {
     `starTransformer(seqLen=${seqLen})`,
   );
 }
+
+/**
+ * Registry entry for {@link starTransformer}, so that configs can name it.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'star-transformer' }, { seed: 0, qLen: 1024, kvLen: 1024, blockSize: 64 });
+ * ```
+ */
+export const starTransformerPattern: MaskPatternDefinition = {
+  name: 'star-transformer',
+  title: 'Star-Transformer',
+  description: 'A relay token (position 0) plus a radius-1 ring of satellites.',
+  paper: paper(
+    'Star-Transformer',
+    'Guo, Qiu, Liu, Shao, Xue, Zhang',
+    2019,
+    'https://arxiv.org/abs/1902.09113',
+    'NAACL',
+  ),
+  options: defineOptions({}),
+  create: (_p, c) => {
+    if (c.qLen !== c.kvLen) {
+      throw new InvalidArgumentError(
+        'pattern "star-transformer"',
+        'kvLen',
+        `the query length ${c.qLen} (Star-Transformer is self-attention)`,
+        c.kvLen,
+      );
+    }
+    return starTransformer({ seqLen: c.qLen });
+  },
+};

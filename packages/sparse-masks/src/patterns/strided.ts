@@ -1,7 +1,14 @@
-import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import {
+  assertKnownOptions,
+  assertNumber,
+  defineOptions,
+  InvalidArgumentError,
+} from '@efficient-attention/core';
 import type { BitSink } from '../bit-sink.js';
 import { BLOCK_NONE, BLOCK_PARTIAL, classifyBand } from '../block-enumerator.js';
 import { definePattern, type MaskPattern } from '../mask-pattern.js';
+import type { MaskPatternDefinition, PatternParameters } from '../mask-pattern-definition.js';
+import { sparseTransformer2019 } from '../papers.js';
 
 /** Options of {@link strided}. */
 export interface StridedOptions {
@@ -81,3 +88,27 @@ export function strided(options: StridedOptions): MaskPattern {
     },
   );
 }
+
+/**
+ * Registry entry for {@link strided}, so that configs can name it.
+ *
+ * @example
+ * ```ts
+ * createPatternMask({ pattern: 'strided', stride: 32 }, { seed: 0, qLen: 1024, kvLen: 1024, blockSize: 64 });
+ * ```
+ */
+export const stridedPattern: MaskPatternDefinition = {
+  name: 'strided',
+  title: 'Strided (Sparse Transformer)',
+  description: 'Sparse Transformer strided: the previous `stride` keys and every `stride`-th key.',
+  paper: sparseTransformer2019,
+  options: defineOptions({
+    stride: { type: 'number', integer: true, min: 1, description: 'The stride l (about √N in the paper).' },
+    causal: {
+      type: 'boolean',
+      default: true,
+      description: 'Only keys at or before the query (the paper’s autoregressive form).',
+    },
+  }),
+  create: (p: StridedOptions & PatternParameters) => strided(p),
+};

@@ -1,4 +1,9 @@
-import { assertKnownOptions, assertNumber, IncompatibleOptionsError } from '@efficient-attention/core';
+import {
+  assertKnownOptions,
+  assertNumber,
+  defineOptions,
+  IncompatibleOptionsError,
+} from '@efficient-attention/core';
 
 /** How far a window reaches: `radius` (both sides), or `before` / `after` (each defaults to 0). */
 export interface WindowExtent {
@@ -40,3 +45,29 @@ export function resolveWindowExtent(
   assertNumber(fn, 'options.after', after, { integer: true, min: 0 });
   return { before, after };
 }
+
+/**
+ * The schema of a window's extent, shared by the window patterns' definitions (`sliding-window`,
+ * `dilated-sliding-window`, `longformer`). No defaults: a missing side is 0 only when `radius` is absent,
+ * which {@link resolveWindowExtent} decides.
+ */
+export const windowExtentOptions = defineOptions({
+  radius: {
+    type: 'number',
+    integer: true,
+    min: 0,
+    description: 'Keys on each side of the query (sets `before` and `after`; not combined with them).',
+  },
+  before: {
+    type: 'number',
+    integer: true,
+    min: 0,
+    description: 'Keys before the query, kv ≥ q − before (0 when only `after` is given).',
+  },
+  after: {
+    type: 'number',
+    integer: true,
+    min: 0,
+    description: 'Keys after the query, kv ≤ q + after (0 when only `before` is given).',
+  },
+});
