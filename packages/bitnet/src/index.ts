@@ -38,7 +38,7 @@ export {
   type PackedBitLinearWeights,
   packBitLinearWeights,
 } from './packed-bit-linear.js';
-export { registerBitnet } from './register-bitnet.js';
+export { bitnetMechanisms, registerBitnet } from './register-bitnet.js';
 export { registerBitnetKernels } from './register-bitnet-kernels.js';
 export { type RmsNormOptions, rmsNorm } from './rms-norm.js';
 export { type TernaryGemmArgs, ternaryGemm } from './ternary-gemm.js';

@@ -1,4 +1,9 @@
-import { MechanismRegistry } from '@efficient-attention/core';
+import {
+  createMechanismRegistry,
+  InvalidArgumentError,
+  optionDefaults,
+  resolveMechanismConfig,
+} from '@efficient-attention/core';
 import {
   describeBackends,
   expectTensorsClose,
@@ -6,12 +11,13 @@ import {
   seededTensor,
 } from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
-import { expect, it } from 'vitest';
-import { registerBitnet } from './register-bitnet.js';
+import { describe, expect, it } from 'vitest';
+import { hammingMechanism } from './hamming-mechanism.js';
+import { bitnetMechanisms, registerBitnet } from './register-bitnet.js';
 
 describeBackends('registerBitnet', () => {
   it('registers `hamming` explicitly, once, with frozen capabilities', () => {
-    const registry = new MechanismRegistry();
+    const registry = createMechanismRegistry();
     expect(registry.names()).toEqual([]);
     registerBitnet(registry);
     expect(registry.names()).toEqual(['hamming']);
@@ -27,7 +33,7 @@ describeBackends('registerBitnet', () => {
   });
 
   it('the created mechanism computes Hamming attention and refuses masks, score mods and bad config', () => {
-    const registry = new MechanismRegistry();
+    const registry = createMechanismRegistry();
     registerBitnet(registry);
     const def = registry.get('hamming');
     const inst = def.create({}, { seed: 0, heads: 2, headDim: 8 });
@@ -49,10 +55,45 @@ describeBackends('registerBitnet', () => {
     expect(() => def.create({ ste: 'tanh' } as object, { seed: 0, heads: 2, headDim: 8 })).toThrow(
       /`config.ste` must be "clipped" or "identity"/,
     );
+    // The option schema names the config object (`config.`; it was `options.` before the schema).
     expect(() => def.create({ blockSize: 4 } as object, { seed: 0, heads: 2, headDim: 8 })).toThrow(
-      /`options.blockSize` must be one of the known/,
+      /`config.blockSize` must be one of the known/,
     );
     tf.dispose([q.tensor, out]);
+    inst.dispose();
+  });
+});
+
+describe('bitnetMechanisms', () => {
+  it('lists hamming with its title, paper (XNOR-Net) and option schema, whose defaults are defaultConfig', () => {
+    expect(bitnetMechanisms).toEqual([hammingMechanism]);
+    expect(Object.isFrozen(bitnetMechanisms)).toBe(true);
+    expect(hammingMechanism.title).toBe('Hamming (XNOR-popcount)');
+    expect(hammingMechanism.paper).toMatchObject({
+      url: 'https://arxiv.org/abs/1603.05279',
+      year: 2016,
+      venue: 'ECCV',
+    });
+    expect(hammingMechanism).not.toHaveProperty('capabilities.paper');
+    expect(optionDefaults(hammingMechanism.options)).toEqual(hammingMechanism.defaultConfig);
+    expect(hammingMechanism.benchmark).toBeUndefined();
+  });
+
+  it('refuses a bad value of every key with an error naming config.<key>, in create and in resolveMechanismConfig', () => {
+    const context = { seed: 0, heads: 2, headDim: 8 };
+    expect(Object.keys(hammingMechanism.options)).toEqual(['ste']);
+    for (const bad of ['tanh', 1, true]) {
+      expect(() => hammingMechanism.create({ ste: bad as never }, context)).toThrow(InvalidArgumentError);
+      expect(() => hammingMechanism.create({ ste: bad as never }, context)).toThrow('`config.ste`');
+      expect(() => resolveMechanismConfig(hammingMechanism, { ste: bad })).toThrow('`config.ste`');
+    }
+    expect(resolveMechanismConfig(hammingMechanism, { ste: 'identity' })).toEqual({ ste: 'identity' });
+  });
+
+  it('decodes with the default KV cache: it supports cross-attention and declares no decoding hook', () => {
+    const inst = hammingMechanism.create({}, { seed: 0, heads: 2, headDim: 8 });
+    expect(hammingMechanism.capabilities.supportsCrossAttention).toBe(true);
+    expect(inst.decoding).toBeUndefined();
     inst.dispose();
   });
 });

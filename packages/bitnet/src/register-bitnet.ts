@@ -6,6 +6,17 @@ import {
 import { hammingMechanism } from './hamming-mechanism.js';
 
 /**
+ * Every attention mechanism this package registers, in registration order: `hamming` (XNOR-Net,
+ * https://arxiv.org/abs/1603.05279). BitNet itself is a projection (`BitLinear`), not a mechanism.
+ *
+ * @example
+ * ```ts
+ * bitnetMechanisms.map((d) => d.title); // ['Hamming (XNOR-popcount)']
+ * ```
+ */
+export const bitnetMechanisms: readonly MechanismDefinition[] = Object.freeze([hammingMechanism]);
+
+/**
  * Registers this package's attention mechanisms — `hamming` ({@link hammingMechanism}, experimental) — in
  * `registry` (default: core's `attentionMechanisms`). Explicit, never on import; registering twice throws.
  * Kernels and the tfjs-layers class have their own calls: `registerBitnetKernels()`,
@@ -20,5 +31,5 @@ import { hammingMechanism } from './hamming-mechanism.js';
  * ```
  */
 export function registerBitnet(registry: MechanismRegistry = attentionMechanisms): void {
-  registry.register(hammingMechanism as MechanismDefinition);
+  for (const definition of bitnetMechanisms) registry.register(definition);
 }
