@@ -158,7 +158,8 @@ export const blockSparseMechanism: MechanismDefinition<BlockSparseConfig> = {
   options: OPTIONS,
   defaultConfig: DEFAULT_CONFIG,
   checkConfig(config, fn, path) {
-    resolveConfig(config, fn, path);
+    const { definition, blockSize, params } = resolveConfig(config, fn, path);
+    return { pattern: definition.name, blockSize, ...params };
   },
   // The inference-scaling experiment's sliding window (r = 64, blocks of 64): O(N·r) up to 16384 tokens.
   benchmark: {

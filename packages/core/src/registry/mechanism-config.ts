@@ -23,10 +23,7 @@ export function resolveMechanismConfig(
     throw new InvalidArgumentError(fn, path, 'a config object', config);
   }
   const given = config as Record<string, unknown>;
-  if (definition.checkConfig !== undefined) {
-    definition.checkConfig(given, fn, path);
-    return { ...(definition.defaultConfig as Record<string, unknown>), ...given };
-  }
+  if (definition.checkConfig !== undefined) return definition.checkConfig(given, fn, path);
   return {
     ...(definition.defaultConfig as Record<string, unknown>),
     ...resolveOptions(fn, path, definition.options, given),

@@ -170,10 +170,11 @@ export interface MechanismDefinition<Config extends object = object> {
   /** The config `create` uses when given none; also what the conformance test runs. */
   readonly defaultConfig: Config;
   /**
-   * Extra checks of a config beyond {@link options} (keys that depend on other keys, e.g. a named pattern's
-   * parameters). Throws an `InvalidArgumentError` naming `path.key`.
+   * Resolves a config whose valid keys depend on other keys (e.g. a named pattern's parameters), in place of
+   * the plain {@link options} check: validates it (throwing an `InvalidArgumentError` naming `path.key`) and
+   * returns it with its defaults filled in.
    */
-  checkConfig?(config: Readonly<Record<string, unknown>>, fn: string, path: string): void;
+  checkConfig?(config: Readonly<Record<string, unknown>>, fn: string, path: string): Record<string, unknown>;
   /** A loss term the instance can add (see {@link MechanismInstance.auxiliaryLoss}). */
   readonly regularization?: RegularizationSpec;
   /** Opt-in to the timing experiments (see {@link BenchmarkCapability}). */
