@@ -153,7 +153,8 @@ function spanCapabilities(accuracy: MechanismDefinition['capabilities']['accurac
  * z (`[heads]`). Exact: `denseEquivalent` gives dense attention with the same ramp score modifier, so the
  * conformance test checks the block-sparse execution against it.
  *
- * Hooks: `auxiliaryLoss(λ)` is the span penalty λ·mean(z) of this layer's heads ({@link spanPenalty}),
+ * Hooks: `auxiliaryLoss(λ)` is the span penalty λ·mean(z) of this layer's heads ({@link AdaptiveSpan.penalty};
+ * a mean, so a model of L layers passes λ/L to each to penalise the mean over all its spans),
  * `constrain()` clamps z to [0, S] (the paper does so after every update), `inspect()` gives
  * `{ spans }` (z per head, in tokens), and decoding keeps a KV cache attended by the instance itself.
  *
