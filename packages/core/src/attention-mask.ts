@@ -3,10 +3,81 @@ import { InvalidArgumentError } from './errors.js';
 import type { AttentionDims, MaskMod } from './types.js';
 
 /**
- * The additive bias a masked-out score receives on the dense path. Finite (not −∞) so that the fused
- * `tf.softmax` never sees a row of −∞; rows with no allowed key are zeroed explicitly afterwards.
+ * The score a masked-out key receives on the dense path (by a select, see {@link maskScores}). Finite (not
+ * −∞) so that the fused `tf.softmax` never sees a row of −∞; rows with no allowed key are zeroed explicitly
+ * afterwards.
  */
 export const MASK_FILL = -1e30;
+
+/**
+ * `scores` with the keys `allowed` excludes set to {@link MASK_FILL} by a select, not an added bias: the
+ * NaN rule (a masked key never reaches a row) needs it, since NaN + bias is NaN. `allowed` is boolean and
+ * broadcasts against `scores`; undefined means every key is allowed.
+ *
+ * @example
+ * ```ts
+ * const { allowed } = plan.blockBias(0, 1, 0, 1, 0, 128, 0, 128);
+ * const p = tf.softmax(maskScores(scores, allowed));
+ * ```
+ */
+export function maskScores(scores: tf.Tensor, allowed: tf.Tensor | undefined): tf.Tensor {
+  return allowed === undefined ? scores : tf.where(allowed, scores, MASK_FILL);
+}
+
+/**
+ * Whether every value of `v` is finite: read once per call (outside any gradient, `isFinite` has none), so
+ * {@link matMulVisible} takes its slower NaN-safe form only for inputs that need it.
+ *
+ * @example
+ * ```ts
+ * const vFinite = allFinite(v); // true for ordinary inputs
+ * ```
+ */
+export function allFinite(v: tf.Tensor): boolean {
+  return tf.tidy(() => tf.all(tf.isFinite(v)).dataSync()[0] === 1);
+}
+
+/**
+ * `p · v` in which keys a row cannot see contribute nothing even when their values are NaN or ±∞ (a plain
+ * matMul adds their 0 · NaN = NaN to every row). `visible` (boolean, broadcastable to `p`'s shape) marks the
+ * keys each row may see. With `vFinite` (see {@link allFinite}) this is the plain matMul. Otherwise the
+ * product is taken with the non-finite values zeroed, and each entry that sees some becomes what float
+ * arithmetic gives over the visible keys alone: NaN if it sees a NaN or both +∞ and −∞, else ±∞ (a NaN row
+ * of `p` stays NaN).
+ *
+ * @example
+ * ```ts
+ * const out = matMulVisible(p, v, allowed, allFinite(v)); // p [.., q, kv], v [.., kv, dv]
+ * ```
+ */
+export function matMulVisible(
+  p: tf.Tensor,
+  v: tf.Tensor,
+  visible: tf.Tensor | undefined,
+  vFinite: boolean,
+): tf.Tensor {
+  if (vFinite || visible === undefined) return tf.matMul(p, v);
+  // The conditions come from a copy of v off the gradient tape (logical ops have no gradient); this path
+  // only runs for inputs that hold NaN or ±∞.
+  const values = tf.tensor(v.dataSync(), v.shape, v.dtype);
+  const clean = tf.matMul(p, tf.where(tf.isFinite(values), v, 0));
+  const sees = tf.cast(tf.broadcastTo(visible, p.shape), 'float32');
+  // Whether each output entry sees a NaN / +∞ / −∞ among its visible keys.
+  const count = (indicator: tf.Tensor) =>
+    tf.greaterEqual(tf.matMul(sees, tf.cast(indicator, 'float32')), 0.5);
+  const seesNaN = count(tf.isNaN(values));
+  const seesPos = count(tf.logicalAnd(tf.isInf(values), tf.greater(values, 0)));
+  const seesNeg = count(tf.logicalAnd(tf.isInf(values), tf.less(values, 0)));
+  const nan = tf.logicalOr(seesNaN, tf.logicalAnd(seesPos, seesNeg));
+  // clean · 0 + ±∞ keeps a NaN row of p NaN.
+  const zeroed = tf.mul(clean, 0);
+  const inf = tf.where(
+    seesPos,
+    tf.add(zeroed, Number.POSITIVE_INFINITY),
+    tf.where(seesNeg, tf.add(zeroed, Number.NEGATIVE_INFINITY), clean),
+  );
+  return tf.where(nan, Number.NaN, inf);
+}
 
 /** A mask given to an attention function: a predicate, or a boolean / 0-1 tensor broadcastable to [b, h, q, kv]. */
 export type AttentionMaskInput = MaskMod | tf.Tensor;
@@ -19,6 +90,11 @@ export interface BlockBias {
   readonly state: BlockState;
   /** 0 where allowed, {@link MASK_FILL} where masked; shape `[nb|1, nh|1, rows, cols]`. */
   readonly bias?: tf.Tensor;
+  /**
+   * Boolean `[nb|1, nh|1, rows, cols]`, true where allowed; present exactly when `bias` is. Mask scores with
+   * it ({@link maskScores}), not by adding `bias`: a NaN score plus a bias stays NaN.
+   */
+  readonly allowed?: tf.Tensor;
   /** 1 where a row keeps at least one key, else 0; shape `[nb|1, nh|1, rows, 1]`; only when some row is empty. */
   readonly rowValid?: tf.Tensor;
   /**
@@ -147,7 +223,9 @@ export class AttentionMaskPlan {
     let cached = this.shared.get(key);
     if (cached === undefined) {
       cached = this.computeBlockBias(b0, nb, h0, nh, q0, q1, k0, k1);
-      for (const t of [cached.bias, cached.rowValid, cached.rowAny]) if (t !== undefined) tf.keep(t);
+      for (const t of [cached.bias, cached.allowed, cached.rowValid, cached.rowAny]) {
+        if (t !== undefined) tf.keep(t);
+      }
       this.shared.set(key, cached);
     }
     return cached;
@@ -170,7 +248,7 @@ export class AttentionMaskPlan {
     } finally {
       this.sharing = false;
       for (const b of this.shared.values()) {
-        tf.dispose([b.bias, b.rowValid, b.rowAny].filter((t): t is tf.Tensor => t !== undefined));
+        tf.dispose([b.bias, b.allowed, b.rowValid, b.rowAny].filter((t): t is tf.Tensor => t !== undefined));
       }
       this.shared.clear();
     }
@@ -244,13 +322,13 @@ export class AttentionMaskPlan {
         true,
       );
       const bias = tf.where(allowed, tf.zeros(allowed.shape), tf.fill(allowed.shape, MASK_FILL));
-      return { state: 'partial', bias, rowValid: tf.cast(rowAny, 'float32'), rowAny };
+      return { state: 'partial', bias, allowed, rowValid: tf.cast(rowAny, 'float32'), rowAny };
     }
     if (allowed === undefined) return { state: 'all' };
     const bias = tf.where(allowed, tf.zeros(allowed.shape), tf.fill(allowed.shape, MASK_FILL));
     const rowAny = tf.any(allowed, -1, true);
     return jsEmptyRows
-      ? { state: 'partial', bias, rowValid: tf.cast(rowAny, 'float32'), rowAny }
-      : { state: 'partial', bias, rowAny };
+      ? { state: 'partial', bias, allowed, rowValid: tf.cast(rowAny, 'float32'), rowAny }
+      : { state: 'partial', bias, allowed, rowAny };
   }
 }

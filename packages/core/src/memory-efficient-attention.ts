@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { applyScoreMod } from './apply-score-mod.js';
-import { AttentionMaskPlan } from './attention-mask.js';
+import { AttentionMaskPlan, allFinite, maskScores, matMulVisible } from './attention-mask.js';
 import { type AttentionOptions, kvHeadOf, resolveAttentionOptions, splitHeads } from './attention-options.js';
 import { fusedAttentionKernel } from './kernels/fused-attention.js';
 import { hasKernelFor } from './kernels/kernel-contract.js';
@@ -54,6 +54,8 @@ export function memoryEfficientAttention(
     return fusedAttentionKernel.run({ q, k, v }, { scale: opts.scale, causal: opts.causal }) as tf.Tensor4D;
   }
   const plan = new AttentionMaskPlan(FN, dims, opts.causal, opts.mask);
+  // NaN rule: see scaledDotProductAttention (select, not bias; masked values kept out of p·v).
+  const vFinite = !plan.hasMask || allFinite(v);
   return plan.shareInvariantBlocks(() =>
     tf.tidy(() => {
       const qHeads = splitHeads(tf, tf.mul(q, opts.scale));
@@ -100,7 +102,7 @@ export function memoryEfficientAttention(
               kStarts.forEach((k0, ci) => {
                 const k1 = Math.min(dims.kvLen, k0 + kChunk);
                 if (plan.isEmptyBlock(q0, q1, k0, k1)) return;
-                const { state, bias, rowAny } = plan.blockBias(b, 1, h, 1, q0, q1, k0, k1);
+                const { state, allowed, rowAny } = plan.blockBias(b, 1, h, 1, q0, q1, k0, k1);
                 if (state === 'none') return;
                 if (state === 'all') everyRowValid = true;
                 else if (rowAny !== undefined) {
@@ -123,11 +125,12 @@ export function memoryEfficientAttention(
                   );
                   s = tf.maximum(s, -3e38); // a score modifier may return −∞; keep the softmax finite
                 }
-                if (bias !== undefined) s = tf.add(s, tf.reshape(bias, [q1 - q0, k1 - k0]));
+                const visible = allowed === undefined ? undefined : tf.reshape(allowed, [q1 - q0, k1 - k0]);
+                s = maskScores(s, visible);
                 const mc = tf.max(s, 1, true);
                 const p = tf.softmax(s);
                 const lc = tf.reciprocal(tf.max(p, 1, true));
-                const pv = tf.matMul(p, vChunks[ci]!);
+                const pv = matMulVisible(p, vChunks[ci]!, visible, vFinite);
                 if (m === undefined || l === undefined || acc === undefined) {
                   m = mc;
                   l = lc;
@@ -144,7 +147,7 @@ export function memoryEfficientAttention(
               if (acc === undefined || l === undefined) return tf.zeros([q1 - q0, dims.valueDim]);
               const out = tf.div(acc, l);
               // Rows that met no allowed key hold a uniform average of masked scores: the documented zeros.
-              return everyRowValid || valid === undefined ? out : tf.mul(out, tf.cast(valid, 'float32'));
+              return everyRowValid || valid === undefined ? out : tf.where(valid, out, 0);
             });
             rowsOut.push(rowsOutChunk);
           }

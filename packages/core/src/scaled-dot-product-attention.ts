@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { applyScoreMod } from './apply-score-mod.js';
-import { AttentionMaskPlan } from './attention-mask.js';
+import { AttentionMaskPlan, allFinite, maskScores, matMulVisible } from './attention-mask.js';
 import { type AttentionOptions, kvHeadOf, resolveAttentionOptions, splitHeads } from './attention-options.js';
 import { InvalidArgumentError } from './errors.js';
 import type { AttentionDims } from './types.js';
@@ -79,9 +79,13 @@ export function scaledDotProductAttention(
     throw new InvalidArgumentError(FN, 'options.returnWeights', 'a boolean', options.returnWeights);
   }
   const plan = new AttentionMaskPlan(FN, dims, opts.causal, opts.mask);
+  // NaN rule: masked keys are selected away (never added to), and their values are kept out of p·v when
+  // v holds NaN or ±∞ (checked once: the NaN-safe product costs two more matMuls).
+  const vFinite = !plan.hasMask || allFinite(v);
   const result = plan.shareInvariantBlocks(() =>
     tf.tidy(() => {
       const weightsOut = options.returnWeights === true;
+      let visible: tf.Tensor | undefined; // `allowed` of the last probs() call, for matMulVisible
       const probs = (scores: tf.Tensor, b0: number, nb: number, h0: number, nh: number): tf.Tensor => {
         let s = scores;
         if (opts.scoreMod !== undefined) {
@@ -96,9 +100,11 @@ export function scaledDotProductAttention(
           // A score modifier may return −∞; keep the fused softmax finite (masking belongs in `mask`).
           s = tf.maximum(s, -3e38);
         }
-        const { state, bias, rowValid } = plan.blockBias(b0, nb, h0, nh, 0, dims.qLen, 0, dims.kvLen);
+        const { state, allowed, rowValid } = plan.blockBias(b0, nb, h0, nh, 0, dims.qLen, 0, dims.kvLen);
+        // A skipped block sees nothing: only the NaN-safe product needs to be told.
+        visible = state === 'none' && !vFinite ? tf.zeros(s.shape, 'bool') : allowed;
         if (state === 'none') return tf.zerosLike(s);
-        if (bias !== undefined) s = tf.add(s, bias);
+        s = maskScores(s, allowed);
         let p = tf.softmax(s);
         if (rowValid !== undefined) p = tf.mul(p, rowValid);
         return p;
@@ -116,8 +122,13 @@ export function scaledDotProductAttention(
           dims.kvLen,
         ]);
         const p = probs(scores, 0, dims.batch, 0, dims.heads);
-        const pg = tf.reshape(p, [dims.batch, dims.kvHeads, group * dims.qLen, dims.kvLen]);
-        const out = tf.reshape(tf.matMul(pg, v), [
+        const grouped = [dims.batch, dims.kvHeads, group * dims.qLen, dims.kvLen];
+        const pg = tf.reshape(p, grouped);
+        const vis =
+          vFinite || visible === undefined
+            ? undefined
+            : tf.reshape(tf.broadcastTo(visible, p.shape), grouped);
+        const out = tf.reshape(matMulVisible(pg, v, vis, vFinite), [
           dims.batch,
           dims.heads,
           dims.qLen,
@@ -140,7 +151,11 @@ export function scaledDotProductAttention(
               dims.qLen,
               dims.kvLen,
             ]);
-            return [tf.matMul(pp, vHeads[kvIdx]!), weightsOut ? pp : tf.zeros([0])];
+            const vis =
+              vFinite || visible === undefined
+                ? undefined
+                : tf.reshape(tf.broadcastTo(visible, [1, 1, dims.qLen, dims.kvLen]), [dims.qLen, dims.kvLen]);
+            return [matMulVisible(pp, vHeads[kvIdx]!, vis, vFinite), weightsOut ? pp : tf.zeros([0])];
           });
           outs.push(o);
           if (weightsOut) ws.push(p2);

@@ -1,6 +1,9 @@
 /**
  * Attention in float64 with plain loops — the independent reference tests compare against. It shares no
- * code with the library: masks and score modifiers are given as scalar functions.
+ * code with the library: masks and score modifiers are given as scalar functions. NaN rule: a NaN input
+ * reaches exactly the outputs that can see it (a masked key's score and value are never read; a NaN in a
+ * visible query or key makes its row NaN, in a visible value its column of the row); rows with no visible
+ * key are 0.
  */
 export interface ReferenceAttentionInputs {
   /** Row-major `[batch, heads, qLen, headDim]`. */
@@ -43,6 +46,7 @@ export function referenceAttention(
       const kh = Math.floor(h / group);
       for (let i = 0; i < qLen; i++) {
         let max = Number.NEGATIVE_INFINITY;
+        let anyOk = false;
         for (let j = 0; j < kvLen; j++) {
           let s = 0;
           for (let t = 0; t < headDim; t++) {
@@ -55,6 +59,7 @@ export function referenceAttention(
           const causalOk = !options.causal || j <= i + kvLen - qLen;
           const maskOk = options.allowed ? options.allowed(b, h, i, j) : true;
           ok[j] = causalOk && maskOk ? 1 : 0;
+          if (ok[j]) anyOk = true;
           scores[j] = s;
           if (ok[j] && s > max) max = s;
         }
@@ -65,9 +70,12 @@ export function referenceAttention(
           sum += e;
         }
         for (let j = 0; j < kvLen; j++) {
-          const w = sum > 0 ? scores[j]! / sum : 0;
+          // The NaN rule: a masked key is never read (weight 0, value skipped); a NaN score of a visible key
+          // (NaN q or k) makes the sum NaN and so the whole row; a NaN visible value reaches its column. Only a
+          // row with no visible key is 0.
+          const w = anyOk ? scores[j]! / sum : 0;
           weights[((b * heads + h) * qLen + i) * kvLen + j] = w;
-          if (w === 0) continue;
+          if (!ok[j]) continue;
           for (let t = 0; t < valueDim; t++) {
             output[((b * heads + h) * qLen + i) * valueDim + t]! +=
               w * x.v[((b * kvHeads + kh) * kvLen + j) * valueDim + t]!;

@@ -153,6 +153,63 @@ describeBackends('EABlockSparseAttention reference', () => {
     );
   });
 
+  it('follows the NaN rule: a NaN key or value in a masked position of a visited block reaches no row', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          qLen: fc.integer({ min: 1, max: 20 }),
+          kvLen: fc.integer({ min: 1, max: 20 }),
+          blockSize: fc.integer({ min: 1, max: 8 }),
+          keysPerStep: fc.integer({ min: 1, max: 24 }),
+          kNaN: fc.nat(1000),
+          vNaN: fc.nat(1000),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        (p) => {
+          const [d, dv] = [3, 2];
+          const q = seededTensor([1, 1, p.qLen, d], p.seed);
+          const k = seededTensor([1, 1, p.kvLen, d], p.seed + 1);
+          const v = seededTensor([1, 1, p.kvLen, dv], p.seed + 2);
+          const kData = Float32Array.from(k.data);
+          const vData = Float32Array.from(v.data);
+          kData[p.kNaN % kData.length] = Number.NaN;
+          vData[p.vNaN % vData.length] = Number.NaN;
+          const allowed = randomAllowed(p.seed, 0.5, false, false);
+          const mask = compile(allowed, 1, 1, p.qLen, p.kvLen, p.blockSize);
+          const [kt, vt] = [tf.tensor(kData, k.tensor.shape), tf.tensor(vData, v.tensor.shape)];
+          const scale = 1 / Math.sqrt(d);
+          const out = blockSparseAttentionReference(
+            { q: q.tensor, k: kt, v: vt, ...mask },
+            { blockSize: p.blockSize, qLen: p.qLen, kvLen: p.kvLen, scale },
+            { keysPerStep: p.keysPerStep },
+          );
+          const expected = referenceAttention(
+            {
+              batch: 1,
+              heads: 1,
+              kvHeads: 1,
+              qLen: p.qLen,
+              kvLen: p.kvLen,
+              headDim: d,
+              valueDim: dv,
+              q: q.data,
+              k: kData,
+              v: vData,
+            },
+            { scale, allowed },
+          ).output;
+          const got = out.dataSync();
+          expected.forEach((e, i) => {
+            if (Number.isNaN(e)) expect(got[i], `element ${i}`).toBeNaN();
+            else expect(Math.abs(got[i]! - e), `element ${i}: ${got[i]} vs ${e}`).toBeLessThanOrEqual(1e-4);
+          });
+          tf.dispose([out, q.tensor, k.tensor, v.tensor, kt, vt, ...Object.values(mask)]);
+        },
+      ),
+      { numRuns: 40, seed: 2121 },
+    );
+  });
+
   it('gives q, k, v and score-modifier gradients equal to the dense masked path', () => {
     const allowed = randomAllowed(9, 0.4, false, true);
     const q = seededTensor([1, 2, 23, 6], 1);

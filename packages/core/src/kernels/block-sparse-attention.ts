@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { applyScoreMod } from '../apply-score-mod.js';
-import { MASK_FILL } from '../attention-mask.js';
+import { allFinite, MASK_FILL, maskScores, matMulVisible } from '../attention-mask.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { AttentionDims, ScoreMod } from '../types.js';
 import { assertNumber, validateAttentionInputs } from '../validation.js';
@@ -491,6 +491,7 @@ export function blockSparseAttentionReference(
     numMasks: layout.numMasks,
   });
   const bs = attrs.blockSize;
+  const vFinite = allFinite(v);
   /** Output rows `[rows, dv]` of query block `r` for (b, h). */
   function attendQueryBlock(
     plan: RowPlan,
@@ -512,27 +513,30 @@ export function blockSparseAttentionReference(
       if (options.scoreMod !== undefined) {
         s = modifyScores(options.scoreMod, s, step.blocks, attrs, b, h, r * bs);
       }
-      if (step.biasTensor) s = tf.add(s, step.biasTensor);
+      // NaN rule: masked keys are selected away (NaN + bias would stay NaN), and their values kept out of
+      // p·v when v holds NaN or ±∞ (see matMulVisible).
+      const visible = step.biasTensor ? tf.equal(step.biasTensor, 0) : undefined;
+      s = maskScores(s, visible);
       const vRows = tf.reshape(gatherSlices(vp, step.blocks), [n, dims.valueDim]);
-      return { s, vRows };
+      return { s, vRows, visible };
     };
     let out: tf.Tensor;
     if (plan.steps.length === 1) {
-      const { s, vRows } = stepScores(plan.steps[0]!);
+      const { s, vRows, visible } = stepScores(plan.steps[0]!);
       const p = tf.softmax(s);
       // Rows without an allowed key: zero weights, so the output is +0 (no NaN, no −0).
-      out = tf.matMul(plan.rowValidTensor ? tf.mul(p, plan.rowValidTensor) : p, vRows);
+      out = matMulVisible(plan.rowValidTensor ? tf.mul(p, plan.rowValidTensor) : p, vRows, visible, vFinite);
     } else {
       let m: tf.Tensor | undefined;
       let l: tf.Tensor | undefined;
       let acc: tf.Tensor | undefined;
       for (const step of plan.steps) {
-        const { s, vRows } = stepScores(step);
+        const { s, vRows, visible } = stepScores(step);
         const sMax = tf.max(s, 1, true);
         const mNew = m === undefined ? sMax : tf.maximum(m, sMax);
         let p = tf.exp(tf.sub(s, mNew));
         if (plan.rowValidTensor) p = tf.mul(p, plan.rowValidTensor);
-        const pv = tf.matMul(p, vRows);
+        const pv = matMulVisible(p, vRows, visible, vFinite);
         if (m === undefined || l === undefined || acc === undefined) {
           l = tf.sum(p, 1, true);
           acc = pv;
