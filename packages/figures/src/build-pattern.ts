@@ -1,50 +1,50 @@
-import type { MaskMod } from '@efficient-attention/core';
+import { IncompatibleOptionsError, InvalidArgumentError, type MaskMod } from '@efficient-attention/core';
 import {
-  bigBird,
-  blockLocal,
-  dilatedSlidingWindow,
-  globalTokens,
-  longformer,
-  randomPattern,
-  slidingWindow,
-  strided,
+  createPatternMask,
+  type MaskPatternContext,
+  type MaskPatternRegistry,
+  maskPatterns,
+  type PatternConfig,
 } from '@efficient-attention/sparse-masks';
-import type { PatternKind, PatternParams } from './pattern-kinds.js';
+
+/** A built mask, or the sentence that says why its options cannot build it. */
+export type PatternBuild = { readonly mask: MaskMod } | { readonly problem: string };
 
 /**
- * The `@efficient-attention/sparse-masks` predicate of a pattern kind (check {@link patternProblem} first:
- * the constructors throw on invalid parameters).
+ * The message of an error that rejects options (`InvalidArgumentError`, `IncompatibleOptionsError`: the
+ * schema or the pattern function said what to change), to show in the page; anything else is a bug and is
+ * thrown again.
  *
  * @example
  * ```ts
- * const band = buildPattern('band', { ...DEFAULT_PATTERN_PARAMS, radius: 2 }); // slidingWindow({ radius: 2 })
+ * try { createPatternMask(config, context); } catch (e) { show(optionProblem(e)); }
  * ```
  */
-export function buildPattern(kind: PatternKind, p: PatternParams): MaskMod {
-  const globals = Array.from({ length: p.globals }, (_, i) => i);
-  switch (kind) {
-    case 'global':
-      return globalTokens({ indices: globals });
-    case 'band':
-      return slidingWindow({ radius: p.radius });
-    case 'dilated':
-      return dilatedSlidingWindow({ radius: p.radius, dilation: p.dilation });
-    case 'random':
-      return randomPattern({ kvLen: p.n, perRow: p.random, seed: p.seed });
-    case 'block-local':
-      return blockLocal({ size: p.blockSize });
-    case 'longformer':
-      return longformer({ radius: p.radius, globalIndices: globals, dilation: p.dilation });
-    case 'bigbird':
-      return bigBird({
-        seqLen: p.n,
-        blockSize: p.blockSize,
-        windowBlocks: 3,
-        globalBlocks: p.globals,
-        randomBlocks: Math.min(p.random, Math.max(0, Math.ceil(p.n / p.blockSize) - p.globals - 3)),
-        seed: p.seed,
-      });
-    case 'strided':
-      return strided({ stride: p.stride, causal: false });
+export function optionProblem(error: unknown): string {
+  if (error instanceof InvalidArgumentError || error instanceof IncompatibleOptionsError)
+    return error.message;
+  throw error;
+}
+
+/**
+ * Builds the mask a pattern config names with `createPatternMask` (which validates the options against the
+ * definition's schema, then the pattern function checks the rest), turning a rejected option into its
+ * message so that a figure shows it instead of throwing.
+ *
+ * @example
+ * ```ts
+ * const built = buildPatternMask({ pattern: slidingWindowPattern.name, radius: 2 }, { seed: 0, qLen: 16, kvLen: 16, blockSize: 4 });
+ * if ('problem' in built) console.log(built.problem);
+ * ```
+ */
+export function buildPatternMask(
+  config: PatternConfig,
+  context: MaskPatternContext,
+  registry: MaskPatternRegistry = maskPatterns,
+): PatternBuild {
+  try {
+    return { mask: createPatternMask(config, context, registry) };
+  } catch (error) {
+    return { problem: optionProblem(error) };
   }
 }

@@ -12,11 +12,9 @@ export {
   bitnetFigureData,
   type QuantizedView,
 } from './bitnet-figure-data.js';
-export { buildPattern } from './build-pattern.js';
+export { buildPatternMask, optionProblem, type PatternBuild } from './build-pattern.js';
 export {
   COMPARED_ENCODINGS,
-  type ComparedEncoding,
-  ENCODING_TITLES,
   type EncodingFigureParams,
   type EncodingPanel,
   encodingFigureData,

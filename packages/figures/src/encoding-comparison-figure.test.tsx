@@ -1,3 +1,8 @@
+import {
+  linearPositionDefinition,
+  ropeDefinition,
+  sinusoidalDefinition,
+} from '@efficient-attention/encodings';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { EncodingComparisonFigure } from './encoding-comparison-figure.js';
@@ -10,8 +15,8 @@ function sinusoidalDot(k: number, d: number): number {
   return sum;
 }
 
-function cells(name: string): string[] {
-  return within(screen.getByTestId(`curve-${name}`))
+function cells(definition: { name: string }): string[] {
+  return within(screen.getByTestId(`curve-${definition.name}`))
     .getAllByRole('cell')
     .map((c) => c.textContent ?? '');
 }
@@ -19,33 +24,45 @@ function cells(name: string): string[] {
 describe('EncodingComparisonFigure', () => {
   it('shows the closed-form dot products and follows the width slider', async () => {
     render(<EncodingComparisonFigure initialLength={16} initialDim={16} />);
-    await screen.findByTestId('curve-sinusoidal');
-    expect(cells('sinusoidal')).toEqual([
+    await screen.findByTestId(`curve-${sinusoidalDefinition.name}`);
+    expect(cells(sinusoidalDefinition)).toEqual([
       formatNumber(8),
       formatNumber(sinusoidalDot(1, 16)),
       formatNumber(sinusoidalDot(15, 16)),
     ]);
     // RoPE of the all-ones vector: Σ_i 2cos(k·θ_i), 16 at k = 0; the linear encoding of position 0 is zero.
-    expect(cells('rope')[0]).toBe('16');
-    expect(cells('linear')).toEqual(['0', '0', '0']);
+    expect(cells(ropeDefinition)[0]).toBe('16');
+    expect(cells(linearPositionDefinition)).toEqual(['0', '0', '0']);
     expect(screen.getAllByRole('img', { name: /encoding matrix: 16 × 16/ })).toHaveLength(4);
+    // Rows are titled by the definitions.
+    expect(screen.getByRole('rowheader', { name: ropeDefinition.title })).toBeTruthy();
 
     fireEvent.change(screen.getByLabelText('Width d'), { target: { value: '32' } });
     await screen.findAllByRole('img', { name: /encoding matrix: 16 × 32/ });
-    expect(cells('sinusoidal')[1]).toBe(formatNumber(sinusoidalDot(1, 32)));
-    expect(cells('rope')[0]).toBe('32');
+    expect(cells(sinusoidalDefinition)[1]).toBe(formatNumber(sinusoidalDot(1, 32)));
+    expect(cells(ropeDefinition)[0]).toBe('32');
   });
 
   it('applies position interpolation to RoPE: distance k behaves like k / factor', async () => {
     render(<EncodingComparisonFigure initialLength={16} initialDim={16} />);
-    await screen.findByTestId('curve-rope');
-    const plainAt2 = cells('rope')[1];
+    await screen.findByTestId(`curve-${ropeDefinition.name}`);
+    const plainAt2 = cells(ropeDefinition)[1];
     fireEvent.change(screen.getByLabelText('RoPE scaling'), { target: { value: 'linear' } });
     fireEvent.change(screen.getByLabelText('Scaling factor'), { target: { value: '2' } });
     // Σ_i 2cos(θ_i / 2) at k = 1 under PI with factor 2.
     let expected = 0;
     for (let i = 0; i < 8; i++) expected += 2 * Math.cos(0.5 * 10000 ** ((-2 * i) / 16));
-    await waitFor(() => expect(cells('rope')[1]).toBe(formatNumber(expected)));
-    expect(cells('rope')[1]).not.toBe(plainAt2);
+    await waitFor(() => expect(cells(ropeDefinition)[1]).toBe(formatNumber(expected)));
+    expect(cells(ropeDefinition)[1]).not.toBe(plainAt2);
+  });
+
+  it('compares every additive and rotary encoding of the catalogue, in its order', async () => {
+    const { builtinEncodings } = await import('@efficient-attention/all');
+    const { COMPARED_ENCODINGS } = await import('./encoding-figure-data.js');
+    expect(COMPARED_ENCODINGS.map((d) => d.name)).toEqual(
+      builtinEncodings.filter((d) => ['additive', 'rotary'].includes(d.capabilities.kind)).map((d) => d.name),
+    );
+    expect(COMPARED_ENCODINGS).toContain(ropeDefinition);
+    expect(COMPARED_ENCODINGS).toContain(sinusoidalDefinition);
   });
 });

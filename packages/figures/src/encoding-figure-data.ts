@@ -1,53 +1,59 @@
-import type { RopeScaling } from '@efficient-attention/encodings';
-import {
-  dotProductVsDistance,
-  encodingMatrix,
-  learnedPosition,
-  linearPosition,
-  rope,
-  sinusoidal,
+import { builtinEncodings } from '@efficient-attention/all';
+import type {
+  EncodingDefinition,
+  EncodingKind,
+  PositionalEncoding,
+  RopeScaling,
 } from '@efficient-attention/encodings';
+import { dotProductVsDistance, encodingMatrix } from '@efficient-attention/encodings';
 import { loadTf } from './load-tf.js';
 
-/** The four encodings of the comparison figure. */
-export const COMPARED_ENCODINGS = ['sinusoidal', 'linear', 'learned', 'rope'] as const;
-
-/** One of {@link COMPARED_ENCODINGS}. */
-export type ComparedEncoding = (typeof COMPARED_ENCODINGS)[number];
-
-/** Titles of the compared encodings. */
-export const ENCODING_TITLES: Readonly<Record<ComparedEncoding, string>> = {
-  sinusoidal: 'Sinusoidal',
-  linear: 'Linear',
-  learned: 'Learned (seeded init)',
-  rope: 'RoPE',
-};
+/**
+ * The encodings the comparison draws: every built-in that changes the vectors themselves — added to the
+ * embeddings (`additive`) or rotating q and k (`rotary`) — in the catalogue's order. Score biases (ALiBi,
+ * T5) have no per-position vector to draw, NoPE has none at all.
+ *
+ * @example
+ * ```ts
+ * COMPARED_ENCODINGS.map((d) => d.title); // sinusoidal, linear, learned, RoPE titles
+ * ```
+ */
+export const COMPARED_ENCODINGS: readonly EncodingDefinition[] = Object.freeze(
+  builtinEncodings.filter((d) => d.capabilities.kind === 'additive' || d.capabilities.kind === 'rotary'),
+);
 
 /** Parameters of {@link encodingFigureData}. */
 export interface EncodingFigureParams {
-  /** Positions 0 … length − 1. */
+  /** Positions 0 … length − 1 (also the learned table's length). */
   length: number;
-  /** Width d (even, for RoPE's pairs). */
+  /** Width d (even, for RoPE's pairs): the model width of additive encodings, the head width of rotary ones. */
   dim: number;
-  /** Seed of the learned table's initial values. */
+  /** Seed of trainable tables' initial values. */
   seed: number;
-  /** RoPE context scaling, or none. */
+  /** Context scaling, given to every encoding that takes a `scaling` option (RoPE), or none. */
   ropeScaling?: RopeScaling;
+  /** The encodings drawn. Default {@link COMPARED_ENCODINGS}. */
+  encodings?: readonly EncodingDefinition[];
 }
 
 /** Matrix and distance curve of one encoding. */
 export interface EncodingPanel {
-  name: ComparedEncoding;
-  /** `[length][dim]` (RoPE: the cos/sin of each rotated pair per position). */
+  /** The definition's registry name (a test id, a React key). */
+  name: string;
+  /** The definition's title. */
+  title: string;
+  kind: EncodingKind;
+  /** `[length][dim]` (rotary: the cos/sin of each rotated pair per position). */
   matrix: number[][];
-  /** ⟨PE(0), PE(k)⟩ (additive) or the RoPE score of two all-ones vectors k apart, for k = 0 … length − 1. */
+  /** ⟨PE(0), PE(k)⟩ (additive) or the rotary score of two all-ones vectors k apart, for k = 0 … length − 1. */
   curve: number[];
 }
 
 /**
- * The encoding matrices and dot-product-vs-distance curves of sinusoidal, linear, learned (seeded init) and
- * RoPE encodings on the same positions, from `encodingMatrix` and `dotProductVsDistance` of
- * `@efficient-attention/encodings`.
+ * The encoding matrices and dot-product-vs-distance curves of the compared encodings on the same positions:
+ * each definition creates its encoding from the figure's shape (`modelDim = headDim = dim`,
+ * `maxLength = length`, `seed`), then `encodingMatrix` and `dotProductVsDistance` of
+ * `@efficient-attention/encodings` measure it.
  *
  * @example
  * ```ts
@@ -57,19 +63,23 @@ export interface EncodingPanel {
  */
 export async function encodingFigureData(p: EncodingFigureParams): Promise<EncodingPanel[]> {
   await loadTf();
-  const encodings = {
-    sinusoidal: sinusoidal({ dim: p.dim }),
-    linear: linearPosition({ dim: p.dim, maxLength: p.length }),
-    learned: learnedPosition({ dim: p.dim, maxLength: p.length, seed: p.seed }),
-    rope: rope(p.ropeScaling ? { headDim: p.dim, scaling: p.ropeScaling } : { headDim: p.dim }),
-  };
+  const context = { modelDim: p.dim, headDim: p.dim, heads: 1, maxLength: p.length, seed: p.seed };
+  const definitions = p.encodings ?? COMPARED_ENCODINGS;
+  const created: { definition: EncodingDefinition; encoding: PositionalEncoding }[] = [];
   try {
-    return COMPARED_ENCODINGS.map((name) => ({
-      name,
-      matrix: encodingMatrix(encodings[name], p.length, p.dim),
-      curve: dotProductVsDistance(encodings[name], { length: p.length }).value,
+    for (const definition of definitions) {
+      const takesScaling = Object.hasOwn(definition.objectOptions, 'scaling');
+      const options = p.ropeScaling !== undefined && takesScaling ? { scaling: p.ropeScaling } : {};
+      created.push({ definition, encoding: definition.create(options, context) });
+    }
+    return created.map(({ definition, encoding }) => ({
+      name: definition.name,
+      title: definition.title,
+      kind: definition.capabilities.kind,
+      matrix: encodingMatrix(encoding, p.length, p.dim),
+      curve: dotProductVsDistance(encoding, { length: p.length }).value,
     }));
   } finally {
-    for (const e of Object.values(encodings)) e.dispose();
+    for (const { encoding } of created) encoding.dispose();
   }
 }

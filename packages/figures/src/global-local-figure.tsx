@@ -22,6 +22,12 @@ export interface GlobalLocalFigureProps {
   onRadiusChange?: (radius: number) => void;
 }
 
+function windowCoversSequence(n: number, radius: number): string | undefined {
+  return radius >= n
+    ? `A window of radius ${radius} covers the whole ${n}-token sequence: local attention would equal global attention. Pick a radius below ${n}.`
+    : undefined;
+}
+
 /**
  * Section 2 of the blog: global attention (every query sees every key, N² pairs) next to local attention
  * (a sliding window of radius w, `slidingWindow({ radius })` from `@efficient-attention/sparse-masks`),
@@ -53,10 +59,8 @@ export function GlobalLocalFigure({
     return () => clearInterval(timer);
   }, [playing, n, stepMs]);
 
-  const problem =
-    radius >= n
-      ? `A window of radius ${radius} covers the whole ${n}-token sequence: local attention would equal global attention. Pick a radius below ${n}.`
-      : undefined;
+  // A figure check, not an option check: such a window is valid, it just draws global attention twice.
+  const problem = windowCoversSequence(n, radius);
   const state = useAsyncValue(async () => {
     if (problem !== undefined) return undefined;
     const { createMaskArray, slidingWindow } = await import('@efficient-attention/sparse-masks');

@@ -30,16 +30,26 @@ export {
   powersOfTwo,
   QUADRATIC_REFERENCE,
 } from './cost-models.js';
-export { EncodingComparisonFigure, type EncodingComparisonFigureProps } from './encoding-comparison-figure.js';
 export {
-  type EncodingControlValues,
+  EncodingComparisonFigure,
+  type EncodingComparisonFigureProps,
+} from './encoding-comparison-figure.js';
+export {
   EncodingControls,
   type EncodingControlsProps,
+  type EncodingControlValues,
   ROPE_SCALING_KINDS,
   type RopeScalingKind,
   ropeScalingOf,
 } from './encoding-controls.js';
 export { FigureFrame, type FigureFrameProps, Pending, type PendingProps } from './figure-frame.js';
+export {
+  DEFAULT_PATTERN_PARAMS,
+  FIGURE_PATTERNS,
+  type FigurePattern,
+  type PatternDescription,
+  type PatternParams,
+} from './figure-patterns.js';
 export { formatBytes, formatNumber, formatPercent } from './format-number.js';
 export { GlobalLocalFigure, type GlobalLocalFigureProps } from './global-local-figure.js';
 export { Heatmap, type HeatmapProps } from './heatmap.js';
@@ -48,13 +58,6 @@ export { LineChart, type LineChartProps, type LineSeries } from './line-chart.js
 export { loadTf } from './load-tf.js';
 export type { MechanismRow } from './mechanism-rows.js';
 export { MechanismTable, type MechanismTableProps } from './mechanism-table.js';
-export {
-  DEFAULT_PATTERN_PARAMS,
-  FIGURE_PATTERNS,
-  type FigurePattern,
-  type PatternDescription,
-  type PatternParams,
-} from './figure-patterns.js';
 export { type ResultRow, ResultsTable, type ResultsTableProps } from './results-table.js';
 export { SparsePatternFigure, type SparsePatternFigureProps } from './sparse-pattern-figure.js';
 export { type AsyncValue, useAsyncValue } from './use-async-value.js';

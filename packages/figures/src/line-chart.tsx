@@ -88,8 +88,9 @@ export function LineChart({
       height,
       marginRight: 60,
       ariaLabel: label,
-      x: { type: logX ? 'log' : 'linear', label: xLabel, grid: true },
-      y: { type: logY ? 'log' : 'linear', label: yLabel, grid: true },
+      // Without a type, Plot gives numbers its default linear scale.
+      x: { type: logX ? 'log' : undefined, label: xLabel, grid: true },
+      y: { type: logY ? 'log' : undefined, label: yLabel, grid: true },
       color: { domain: names, range: categoricalColors(names.length), legend: names.length > 1 },
       marks: [
         Plot.line(guideData, { x: 'x', y: 'y', z: 'series', stroke: '#888', strokeDasharray: '5,4' }),
