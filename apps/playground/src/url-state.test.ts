@@ -4,10 +4,11 @@ import { formatHash, parseHash } from './url-state.js';
 
 describe('hash routes', () => {
   it('parses and formats a view with its parameters', () => {
-    const { view, params } = parseHash('#/masks?n=32&terms=band,!global');
+    const { view, params } = parseHash('#/masks?n=32&terms=sliding-window,!global-tokens&1.radius=2');
     expect(view).toBe('masks');
-    expect(params.get('terms')).toBe('band,!global');
-    expect(formatHash(view, params)).toBe('#/masks?n=32&terms=band%2C%21global');
+    expect(params.get('terms')).toBe('sliding-window,!global-tokens');
+    expect(params.get('1.radius')).toBe('2');
+    expect(formatHash(view, params)).toBe('#/masks?n=32&terms=sliding-window%2C%21global-tokens&1.radius=2');
     expect(parseHash('#/nowhere').view).toBe('encodings');
   });
 });

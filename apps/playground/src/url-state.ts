@@ -37,9 +37,16 @@ export function useRoute(): { view: View; params: URLSearchParams } {
 
 /** Replaces one parameter of the current view's URL (no new history entry per slider step). */
 export function setParam(key: string, value: string | undefined): void {
+  setParams((params) => {
+    if (value === undefined) params.delete(key);
+    else params.set(key, value);
+  });
+}
+
+/** Edits several parameters of the current view's URL at once (one history replacement, one render). */
+export function setParams(update: (params: URLSearchParams) => void): void {
   const { view, params } = parseHash(window.location.hash);
-  if (value === undefined) params.delete(key);
-  else params.set(key, value);
+  update(params);
   const next = formatHash(view, params);
   window.history.replaceState(null, '', next);
   window.dispatchEvent(new HashChangeEvent('hashchange'));

@@ -1,44 +1,43 @@
-import type { RopeScaling } from '@efficient-attention/encodings';
-import { ropeFrequencies } from '@efficient-attention/encodings';
+import { ropeDefinition, ropeFrequencies } from '@efficient-attention/encodings';
 import {
+  EncodingControls,
+  type EncodingControlValues,
   formatNumber,
   Heatmap,
   LineChart,
   Pending,
   RangeControl,
+  ROPE_SCALING_KINDS,
   type RopeScalingKind,
-  SelectControl,
+  ropeScalingOf,
   useAsyncValue,
 } from '@efficient-attention/figures';
 import { useMemo } from 'react';
-import { useNumberParam, useStringParam } from '../url-state.js';
-
-const SCALINGS: readonly RopeScalingKind[] = ['none', 'linear', 'ntk', 'yarn'];
-
-function scalingOf(kind: RopeScalingKind, factor: number, length: number): RopeScaling | undefined {
-  if (kind === 'none') return undefined;
-  if (kind === 'yarn') return { type: 'yarn', factor, originalMaxLength: length };
-  return { type: kind, factor };
-}
+import { setParams, useNumberParam, useStringParam } from '../url-state.js';
 
 /** Positional encodings: matrices side by side, dot product vs distance, RoPE on a 2-D slice, context scaling. */
 export function EncodingsView() {
-  const [length, setLength] = useNumberParam('length', 32, 4, 256);
-  const [dim, setDim] = useNumberParam('dim', 16, 2, 128);
-  const [seed, setSeed] = useNumberParam('seed', 0, 0, 1000);
-  const [scaling, setScaling] = useStringParam<RopeScalingKind>('scaling', 'none', SCALINGS);
-  const [factor, setFactor] = useNumberParam('factor', 4, 1, 64);
+  const [length] = useNumberParam('length', 32, 4, 256);
+  const [dim] = useNumberParam('dim', 16, 2, 128);
+  const [seed] = useNumberParam('seed', 0, 0, 1000);
+  const [scaling] = useStringParam<RopeScalingKind>('scaling', 'none', ROPE_SCALING_KINDS);
+  const [factor] = useNumberParam('factor', 4, 1, 64);
   const [pair, setPair] = useNumberParam('pair', 0, 0, 63);
   const evenDim = dim % 2 === 0 ? dim : dim + 1;
   const p = Math.min(pair, evenDim / 2 - 1);
-  const ropeScaling = useMemo(() => scalingOf(scaling, factor, length), [scaling, factor, length]);
+  const ropeScaling = useMemo(() => ropeScalingOf(scaling, factor, length), [scaling, factor, length]);
+  const setValues = (change: Partial<EncodingControlValues>) =>
+    // The URL keys are the control values' names.
+    setParams((params) => {
+      for (const [key, value] of Object.entries(change)) params.set(key, String(value));
+    });
 
   const state = useAsyncValue(async () => {
     const { encodingFigureData } = await import('@efficient-attention/figures/compute');
     const base = { length, dim: evenDim, seed };
     const [scaled, plain] = await Promise.all([
       encodingFigureData(ropeScaling ? { ...base, ropeScaling } : base),
-      ropeScaling ? encodingFigureData(base) : Promise.resolve(undefined),
+      ropeScaling ? encodingFigureData({ ...base, encodings: [ropeDefinition] }) : Promise.resolve(undefined),
     ]);
     return { scaled, plain };
   }, [length, evenDim, seed, ropeScaling]);
@@ -59,11 +58,11 @@ export function EncodingsView() {
       x: m.map((r) => r[p]!),
       y: m.map((r) => r[p + evenDim / 2]!),
     });
-    const rope = state.value.scaled.find((e) => e.name === 'rope')!;
+    const rope = state.value.scaled.find((e) => e.name === ropeDefinition.name)!;
     const out = [
       slice(ropeScaling ? `RoPE, ${ropeScaling.type} ×${ropeScaling.factor}` : 'RoPE', rope.matrix),
     ];
-    const plain = state.value.plain?.find((e) => e.name === 'rope');
+    const plain = state.value.plain?.find((e) => e.name === ropeDefinition.name);
     if (plain) out.push(slice('RoPE, unscaled', plain.matrix));
     return out;
   }, [state, p, evenDim, ropeScaling]);
@@ -72,21 +71,11 @@ export function EncodingsView() {
     <section aria-labelledby="encodings-title">
       <h2 id="encodings-title">Positional encodings</h2>
       <div className="controls">
-        <RangeControl label="Positions" value={length} min={4} max={256} onChange={setLength} />
-        <RangeControl label="Width d" value={evenDim} min={2} max={128} step={2} onChange={setDim} />
-        <RangeControl label="Learned init seed" value={seed} min={0} max={50} onChange={setSeed} />
-        <SelectControl<RopeScalingKind>
-          label="RoPE context scaling"
-          value={scaling}
-          options={[
-            { value: 'none', label: 'none' },
-            { value: 'linear', label: 'position interpolation (PI)' },
-            { value: 'ntk', label: 'NTK-aware' },
-            { value: 'yarn', label: 'YaRN' },
-          ]}
-          onChange={setScaling}
+        <EncodingControls
+          values={{ length, dim: evenDim, seed, scaling, factor }}
+          onChange={setValues}
+          max={{ length: 256, dim: 128, seed: 50, factor: 64 }}
         />
-        <RangeControl label="Scaling factor" value={factor} min={1} max={64} onChange={setFactor} />
         <RangeControl label="RoPE pair" value={p} min={0} max={evenDim / 2 - 1} onChange={setPair} />
       </div>
       <p data-testid="rope-frequency" aria-live="polite">
@@ -100,11 +89,11 @@ export function EncodingsView() {
         <>
           <div className="row">
             {state.value.scaled.map((panel) => (
-              <section key={panel.name} aria-label={panel.name}>
-                <h3>{panel.name}</h3>
+              <section key={panel.name} aria-label={panel.title}>
+                <h3>{panel.title}</h3>
                 <Heatmap
                   matrix={panel.matrix}
-                  label={`${panel.name} encoding matrix`}
+                  label={`${panel.title} encoding matrix`}
                   rowLabel="position"
                   columnLabel="dimension"
                   size={200}
@@ -115,7 +104,7 @@ export function EncodingsView() {
           <div className="row">
             <LineChart
               series={state.value.scaled.map((e) => ({
-                name: e.name,
+                name: e.title,
                 x: e.curve.map((_, k) => k),
                 y: e.curve,
               }))}

@@ -1,82 +1,99 @@
+import { builtinCatalogue } from '@efficient-attention/all';
 import {
   BlockGrid,
-  DEFAULT_PATTERN_PARAMS,
   formatNumber,
   formatPercent,
   GlobalLocalFigure,
   Heatmap,
-  PATTERN_INFO,
-  PATTERN_KINDS,
-  type PatternKind,
-  type PatternParams,
-  patternProblem,
   RangeControl,
   SelectControl,
 } from '@efficient-attention/figures';
+import {
+  globalTokensPattern,
+  randomPatternDefinition,
+  slidingWindowPattern,
+} from '@efficient-attention/sparse-masks';
 import { useEffect } from 'react';
-import { setParam, useNumberParam, useRoute, useStringParam } from '../url-state.js';
+import { type MaskTerm, parseMaskTerms, termOptions, termParamKey, writeMaskTerms } from '../mask-terms.js';
+import { setParams, useNumberParam, useRoute, useStringParam } from '../url-state.js';
+import { OptionControl } from './option-control.js';
 import { TaskStatus } from './task-status.js';
 import { useTask } from './use-task.js';
 
 /** Largest N the editor builds on the page (the N × N preview has N² cells). */
 export const MAX_EDITOR_N = 1024;
 
-/** A term of the composed mask: a pattern, possibly negated. */
-interface Term {
-  kind: PatternKind;
-  negate: boolean;
-}
+/** The mask a fresh view shows: a sliding window of radius 2 or two global tokens (Longformer's parts). */
+const DEFAULT_TERMS: readonly MaskTerm[] = [
+  { pattern: slidingWindowPattern.name, negate: false, values: { radius: '2' } },
+  { pattern: globalTokensPattern.name, negate: false, values: { indices: '0, 1' } },
+];
 
-function parseTerms(raw: string | null): Term[] {
-  const terms = (raw ?? 'band,global')
-    .split(',')
-    .map((t) => ({ negate: t.startsWith('!'), kind: t.replace(/^!/, '') as PatternKind }))
-    .filter((t) => (PATTERN_KINDS as readonly string[]).includes(t.kind));
-  return terms.length > 0 ? terms : [{ kind: 'band', negate: false }];
-}
+/** The term "Add pattern" appends: three random keys per row. */
+const ADDED_TERM: MaskTerm = {
+  pattern: randomPatternDefinition.name,
+  negate: false,
+  values: { perRow: '3' },
+};
 
-function formatTerms(terms: readonly Term[]): string {
-  return terms.map((t) => `${t.negate ? '!' : ''}${t.kind}`).join(',');
-}
-
-/** Masks: compose patterns with and/or/not, see the N × N mask, the block mask, density and FLOPs saved. */
+/**
+ * Masks: compose every registered pattern with and/or/not, each with the controls its option schema asks
+ * for, and see the N × N mask, the block mask, density and FLOPs saved; options a definition rejects are
+ * explained in the page. The mask is built and measured in the worker.
+ */
 export function MasksView() {
+  const patterns = builtinCatalogue().patterns;
+  const definitions = patterns.list();
   const { params } = useRoute();
-  const terms = parseTerms(params.get('terms'));
+  const terms = parseMaskTerms(params, patterns, DEFAULT_TERMS);
   const [op, setOp] = useStringParam<'or' | 'and'>('op', 'or', ['or', 'and']);
-  const p: PatternParams = {
-    n: useNumberParam('n', 32)[0],
-    radius: useNumberParam('radius', DEFAULT_PATTERN_PARAMS.radius)[0],
-    dilation: useNumberParam('dilation', DEFAULT_PATTERN_PARAMS.dilation)[0],
-    globals: useNumberParam('globals', DEFAULT_PATTERN_PARAMS.globals)[0],
-    random: useNumberParam('random', DEFAULT_PATTERN_PARAMS.random)[0],
-    blockSize: useNumberParam('blockSize', DEFAULT_PATTERN_PARAMS.blockSize)[0],
-    stride: useNumberParam('stride', DEFAULT_PATTERN_PARAMS.stride)[0],
-    seed: useNumberParam('seed', DEFAULT_PATTERN_PARAMS.seed)[0],
+  const [n, setN] = useNumberParam('n', 32);
+  const [blockSize, setBlockSize] = useNumberParam('blockSize', 4);
+  const [seed, setSeed] = useNumberParam('seed', 0);
+  const setTerms = (next: readonly MaskTerm[]) => setParams((p) => writeMaskTerms(p, next));
+  const setTerm = (i: number, change: Partial<MaskTerm>) =>
+    setTerms(terms.map((t, j) => (j === i ? { ...t, ...change } : t)));
+  const setValue = (i: number, key: string, raw: string | undefined) => {
+    const { [key]: _old, ...rest } = terms[i]!.values;
+    setTerm(i, { values: raw === undefined ? rest : { ...rest, [key]: raw } });
   };
-  const set = (key: keyof PatternParams) => (v: number) => setParam(key, String(v));
-  const setTerms = (next: Term[]) => setParam('terms', formatTerms(next));
+  // A new pattern keeps the typed values of the options it shares with the old one (e.g. `radius`).
+  const setPattern = (i: number, pattern: string) => {
+    const schema = patterns.get(pattern).options;
+    const kept = Object.entries(terms[i]!.values).filter(([key]) => key in schema);
+    setTerm(i, { pattern, values: Object.fromEntries(kept) });
+  };
   const [windowN, setWindowN] = useNumberParam('wn', 16, 4, 48);
   const [windowRadius, setWindowRadius] = useNumberParam('wr', 2, 0, 64);
 
   const problems = [
-    ...(p.n > MAX_EDITOR_N
+    ...(n > MAX_EDITOR_N
       ? [
-          `N = ${p.n} is more than this editor draws (${MAX_EDITOR_N}): its preview would have ${p.n * p.n} cells. Lower N.`,
+          `N = ${n} is more than this editor draws (${MAX_EDITOR_N}): its preview would have ${n * n} cells. Lower N.`,
         ]
       : []),
-    ...(p.blockSize > p.n
-      ? [`The block size (${p.blockSize}) is larger than N = ${p.n}: use at most ${p.n}.`]
-      : []),
-    ...terms.map((t) => patternProblem(t.kind, p)).filter((m): m is string => m !== undefined),
+    ...(blockSize > n ? [`The block size (${blockSize}) is larger than N = ${n}: use at most ${n}.`] : []),
   ];
-  const key = JSON.stringify({ terms, op, p });
+  const args = {
+    terms: terms.map((t) => ({
+      pattern: t.pattern,
+      negate: t.negate,
+      options: termOptions(patterns.get(t.pattern).options, t.values),
+    })),
+    op,
+    n,
+    blockSize,
+    seed,
+  };
+  const key = JSON.stringify(args);
   const { state: task, start, cancel } = useTask('masks');
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` lists every input of the mask.
   useEffect(() => {
-    if (problems.length === 0) start({ terms, op, params: p });
+    if (problems.length === 0) start(args);
   }, [key]);
-  const state = task.status === 'done' ? { status: 'ready' as const, value: task.value } : undefined;
+  const result = task.status === 'done' ? task.value : undefined;
+  const shownProblems = problems.length > 0 ? problems : result?.status === 'invalid' ? result.problems : [];
+  const built = problems.length === 0 && result?.status === 'built' ? result : undefined;
 
   return (
     <section aria-labelledby="masks-title">
@@ -84,38 +101,59 @@ export function MasksView() {
       <fieldset>
         <legend>Pattern editor</legend>
         <ul className="terms">
-          {terms.map((t, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: terms are edited in place by position.
-            <li key={i}>
-              <SelectControl<PatternKind>
-                label={`Pattern ${i + 1}`}
-                value={t.kind}
-                options={PATTERN_KINDS.map((k) => ({ value: k, label: PATTERN_INFO[k].title }))}
-                onChange={(kind) => setTerms(terms.map((u, j) => (j === i ? { ...u, kind } : u)))}
-              />
-              <label>
-                <input
-                  type="checkbox"
-                  checked={t.negate}
-                  onChange={(e) =>
-                    setTerms(terms.map((u, j) => (j === i ? { ...u, negate: e.currentTarget.checked } : u)))
-                  }
-                />{' '}
-                not
-              </label>{' '}
-              {terms.length > 1 && (
-                <button
-                  type="button"
-                  onClick={() => setTerms(terms.filter((_, j) => j !== i))}
-                  aria-label={`Remove pattern ${i + 1}`}
-                >
-                  Remove
-                </button>
-              )}
-            </li>
-          ))}
+          {terms.map((t, i) => {
+            const definition = patterns.get(t.pattern);
+            return (
+              // biome-ignore lint/suspicious/noArrayIndexKey: terms are edited in place by position.
+              <li key={i}>
+                <div className="term-head">
+                  <SelectControl
+                    label={`Pattern ${i + 1}`}
+                    value={t.pattern}
+                    options={definitions.map((d) => ({ value: d.name, label: d.title }))}
+                    onChange={(pattern) => setPattern(i, pattern)}
+                  />
+                  <label>
+                    <input
+                      type="checkbox"
+                      checked={t.negate}
+                      onChange={(e) => setTerm(i, { negate: e.currentTarget.checked })}
+                    />{' '}
+                    not
+                  </label>
+                  {terms.length > 1 && (
+                    <button
+                      type="button"
+                      onClick={() => setTerms(terms.filter((_, j) => j !== i))}
+                      aria-label={`Remove pattern ${i + 1}`}
+                    >
+                      Remove
+                    </button>
+                  )}
+                </div>
+                <p className="term-about">
+                  {definition.description}{' '}
+                  <a href={definition.paper.url} title={definition.paper.title}>
+                    {definition.paper.authors} {definition.paper.year}
+                  </a>
+                </p>
+                <fieldset className="controls term-options" aria-label={`Pattern ${i + 1} options`}>
+                  {Object.entries(definition.options).map(([key, spec]) => (
+                    <OptionControl
+                      key={termParamKey(i, key)}
+                      name={key}
+                      spec={spec}
+                      raw={t.values[key]}
+                      onChange={(raw) => setValue(i, key, raw)}
+                    />
+                  ))}
+                  {Object.keys(definition.options).length === 0 && <span>no options</span>}
+                </fieldset>
+              </li>
+            );
+          })}
         </ul>
-        <button type="button" onClick={() => setTerms([...terms, { kind: 'random', negate: false }])}>
+        <button type="button" onClick={() => setTerms([...terms, ADDED_TERM])}>
           Add pattern
         </button>
         <SelectControl<'or' | 'and'>
@@ -128,54 +166,38 @@ export function MasksView() {
           onChange={setOp}
         />
         <div className="controls">
-          <RangeControl label="Sequence length N" value={p.n} min={4} max={1024} onChange={set('n')} />
-          <RangeControl label="Window radius" value={p.radius} min={0} max={256} onChange={set('radius')} />
-          <RangeControl label="Dilation" value={p.dilation} min={1} max={16} onChange={set('dilation')} />
-          <RangeControl label="Global tokens" value={p.globals} min={0} max={32} onChange={set('globals')} />
-          <RangeControl
-            label="Random keys per row"
-            value={p.random}
-            min={0}
-            max={64}
-            onChange={set('random')}
-          />
-          <RangeControl
-            label="Block size"
-            value={p.blockSize}
-            min={1}
-            max={128}
-            onChange={set('blockSize')}
-          />
-          <RangeControl label="Stride" value={p.stride} min={1} max={64} onChange={set('stride')} />
-          <RangeControl label="Random seed" value={p.seed} min={0} max={100} onChange={set('seed')} />
+          <RangeControl label="Sequence length N" value={n} min={4} max={1024} onChange={setN} />
+          <RangeControl label="Block size" value={blockSize} min={1} max={128} onChange={setBlockSize} />
+          <RangeControl label="Random seed" value={seed} min={0} max={100} onChange={setSeed} />
         </div>
       </fieldset>
-      {problems.length > 0 ? (
+      {shownProblems.length > 0 && (
         <div role="alert" data-testid="mask-problems">
-          {problems.map((m) => (
+          {shownProblems.map((m) => (
             <p key={m}>{m}</p>
           ))}
         </div>
-      ) : (
+      )}
+      {problems.length === 0 && (
         <>
           <TaskStatus state={task} onCancel={cancel} label="Building the mask" />
-          {state !== undefined && (
+          {built !== undefined && (
             <>
               <dl className="stats" data-testid="mask-stats">
                 <dt>density</dt>
-                <dd data-testid="density">{formatNumber(state.value.density)}</dd>
+                <dd data-testid="density">{formatNumber(built.density)}</dd>
                 <dt>allowed pairs</dt>
                 <dd data-testid="allowed">
-                  {state.value.allowed} / {p.n * p.n}
+                  {built.allowed} / {n * n}
                 </dd>
                 <dt>FLOPs saved (element-wise)</dt>
-                <dd data-testid="flops-saved">{formatPercent(state.value.flopsSaved)}</dd>
-                <dt>blocks skipped (block size {p.blockSize})</dt>
-                <dd data-testid="block-sparsity">{formatPercent(state.value.blockSparsity)}</dd>
+                <dd data-testid="flops-saved">{formatPercent(built.flopsSaved)}</dd>
+                <dt>blocks skipped (block size {blockSize})</dt>
+                <dd data-testid="block-sparsity">{formatPercent(built.blockSparsity)}</dd>
               </dl>
               <div className="row">
                 <Heatmap
-                  matrix={state.value.matrix}
+                  matrix={built.matrix}
                   label="Composed mask"
                   rowLabel="query"
                   columnLabel="key"
@@ -184,7 +206,7 @@ export function MasksView() {
                   scheme="cividis"
                   size={320}
                 />
-                <BlockGrid mask={state.value.blockMask} label="Block mask" size={320} />
+                <BlockGrid mask={built.blockMask} label="Block mask" size={320} />
               </div>
             </>
           )}

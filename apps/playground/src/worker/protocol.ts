@@ -1,11 +1,5 @@
 import type { BackendName, CapabilityReport } from '@efficient-attention/backends';
-import type {
-  BlockLayout,
-  CostMechanism,
-  CostParams,
-  PatternKind,
-  PatternParams,
-} from '@efficient-attention/figures';
+import type { BlockLayout, CostMechanism, CostParams } from '@efficient-attention/figures';
 import type { AttentionMeasurement } from '@efficient-attention/figures/compute';
 
 /** Work the compute worker does, by kind: arguments and result. */
@@ -20,22 +14,33 @@ export interface Tasks {
   masks: { args: MaskArgs; result: MaskResult };
 }
 
-/** A composed mask: patterns (each possibly negated) joined by `and` or `or`, with their parameters. */
+/** A composed mask: registered patterns (each possibly negated, with its options) joined by `and` or `or`. */
 export interface MaskArgs {
-  terms: { kind: PatternKind; negate: boolean }[];
+  terms: { pattern: string; negate: boolean; options: Record<string, unknown> }[];
   op: 'and' | 'or';
-  params: PatternParams;
+  /** Queries and keys N. */
+  n: number;
+  /** Block size of the block mask (and of BigBird's blocks). */
+  blockSize: number;
+  /** Seed of random patterns. */
+  seed: number;
 }
 
-/** The composed mask's element matrix, block layout and savings (a structured-clone-safe `MaskStats`). */
-export interface MaskResult {
-  matrix: number[][];
-  allowed: number;
-  density: number;
-  flopsSaved: number;
-  blockSparsity: number;
-  blockMask: BlockLayout;
-}
+/**
+ * The composed mask's element matrix, block layout and savings (a structured-clone-safe `MaskStats`), or
+ * the sentences of the options `createPatternMask` rejected.
+ */
+export type MaskResult =
+  | { status: 'invalid'; problems: string[] }
+  | {
+      status: 'built';
+      matrix: number[][];
+      allowed: number;
+      density: number;
+      flopsSaved: number;
+      blockSparsity: number;
+      blockMask: BlockLayout;
+    };
 
 /** One size of the ternary-vs-float timing. */
 export interface MatmulTiming {
