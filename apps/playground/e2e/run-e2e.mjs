@@ -73,8 +73,8 @@ const tests = {
     // RoPE pair 0 turns by θ₀ = base^0 = 1 rad per position: wavelength 2π.
     assert((await waitForText(page, 'theta', '1')) === '1', 'θ of pair 0');
     assert((await textOf(page, 'wavelength')) === '6.283', 'wavelength of pair 0');
-    await page.getByRole('img', { name: /rope encoding matrix: 32 × 16/i }).waitFor();
-    await page.getByLabel('RoPE context scaling', { exact: true }).selectOption('linear');
+    await page.getByRole('img', { name: /\(RoPE\) encoding matrix: 32 × 16/i }).waitFor();
+    await page.getByLabel('RoPE scaling', { exact: true }).selectOption('linear');
     await pressOn(page, 'Scaling factor', 'ArrowRight', 3); // 4 → 7
     // Position interpolation divides θ by the factor: 1/7.
     await waitForText(page, 'theta', '0.1429');
@@ -89,31 +89,49 @@ const tests = {
   },
 
   async masks(page, base) {
-    await page.goto(`${base}#/masks?backend=wasm&terms=band&n=16&radius=2&blockSize=4`);
+    await page.goto(`${base}#/masks?backend=wasm&terms=sliding-window&1.radius=2&n=16&blockSize=4`);
     // Radius 2 over 16 tokens: 74 of 256 pairs.
     await waitForText(page, 'allowed', '74 / 256');
-    assert((await textOf(page, 'density')) === '0.2891', 'band density');
-    await pressOn(page, 'Window radius', 'ArrowLeft');
+    assert((await textOf(page, 'density')) === '0.2891', 'sliding-window density');
+    // Every registered pattern is offered, the issue-20 ones included.
+    const offered = await page
+      .getByLabel('Pattern 1', { exact: true })
+      .locator('option')
+      .evaluateAll((options) => options.map((o) => o.value));
+    for (const name of ['causal', 'prefix-lm', 'document-mask', 'attention-sink', 'bigbird', 'fixed'])
+      assert(offered.includes(name), `pattern ${name} is offered (${offered})`);
+    // The controls come from the option schema: radius is a number field (no upper bound).
+    const first = page.getByRole('group', { name: 'Pattern 1 options' });
+    await first.getByLabel('radius', { exact: true }).press('ArrowDown');
     await waitForText(page, 'allowed', '46 / 256');
     assert((await textOf(page, 'flops-saved')) === '82.03%', 'FLOPs saved of radius 1');
-    // Compose: band OR one global token adds its row and column: 46 + 15 + 14 − overlaps.
+    assert(page.url().includes('1.radius=1'), `the URL keeps the option by its key: ${page.url()}`);
+    // Compose: a global-tokens term needs its indices; until they are given, the pattern's error is shown.
     await page.getByRole('button', { name: 'Add pattern' }).click();
-    await page.getByLabel('Pattern 2', { exact: true }).selectOption('global');
-    await pressOn(page, 'Global tokens', 'ArrowLeft'); // 2 → 1
-    // Band radius 1 has 46 pairs; token 0's row adds 14 and its column 14 more (row 0 / column 0 already hold 2 each... counted exactly):
-    // row 0: 16 keys (band had 2) → +14; column 0: rows 2–15 → +14; total 74.
+    await page.getByLabel('Pattern 2', { exact: true }).selectOption('global-tokens');
+    await waitForText(page, 'mask-problems', /^Pattern 2 \(Global tokens\): .*indices/);
+    await page
+      .getByRole('group', { name: 'Pattern 2 options' })
+      .getByLabel('indices', { exact: true })
+      .fill('0');
+    // Radius 1 has 46 pairs; token 0's row adds 14 and its column 14 more: 74.
     await waitForText(page, 'allowed', '74 / 256');
     await page.getByLabel('Combine with', { exact: true }).selectOption('and');
-    // band AND global: the band pairs in row 0 or column 0: (0,0), (0,1), (1,0) = 3.
+    // sliding window AND global: the window pairs in row 0 or column 0: (0,0), (0,1), (1,0) = 3.
     await waitForText(page, 'allowed', '3 / 256');
+    // An integer-list option: two packed documents of 4 tokens each = 2 · 16 pairs.
+    await page.goto(
+      `${base}#/masks?backend=wasm&terms=document-mask&1.documentIds=0,0,0,0,1,1,1,1&n=8&blockSize=4`,
+    );
+    await waitForText(page, 'allowed', '32 / 64');
     // N = 1024 is built in the worker: 5·1024 − 6 pairs for radius 2 (the page stays responsive meanwhile).
-    await page.goto(`${base}#/masks?backend=wasm&terms=band&n=1024&radius=2&blockSize=64`);
+    await page.goto(`${base}#/masks?backend=wasm&terms=sliding-window&1.radius=2&n=1024&blockSize=64`);
     await waitForText(page, 'allowed', '5114 / 1048576');
     assert((await page.evaluate(() => 1 + 1)) === 2, 'the page answers');
     await page.screenshot({ path: join(shots, 'masks-1024.png'), fullPage: true });
-    // An impossible window is explained in the page.
-    await page.goto(`${base}#/masks?backend=wasm&terms=band&n=8&radius=20`);
-    await waitForText(page, 'mask-problems', /radius \(20\) reaches past the whole sequence of 8 tokens/);
+    // An option the schema rejects is explained in the page, in createPatternMask's words.
+    await page.goto(`${base}#/masks?backend=wasm&terms=sliding-window&1.radius=-1&n=8`);
+    await waitForText(page, 'mask-problems', /`options\.radius` must be an integer ≥ 0, received -1/);
     // Global vs local with the moving window.
     await waitForText(page, 'window-readout', /Query 0 attends keys 0–2 \(3 keys\)/);
     await pressOn(page, 'Query position', 'ArrowRight', 5);
