@@ -2,6 +2,7 @@ import {
   assertKnownOptions,
   type MechanismDefinition,
   type OptionSchema,
+  optionDefaults,
   resolveOptions,
 } from '@efficient-attention/core';
 
@@ -10,7 +11,8 @@ export type ConfigValueCheck = (fn: string, parameter: string, value: unknown) =
 
 /**
  * A `checkConfig` for a definition whose schema cannot describe some keys: those are checked by `special`,
- * every other key by `schema` (unknown keys, types, ranges). Errors name `path.key`. Internal to the package.
+ * every other key by `schema` (unknown keys, types, ranges). Errors name `path.key`. Returns the config
+ * over the schema's defaults. Internal to the package.
  *
  * @example
  * ```ts
@@ -20,17 +22,21 @@ export type ConfigValueCheck = (fn: string, parameter: string, value: unknown) =
 export function configChecker(
   schema: OptionSchema,
   special: Readonly<Record<string, ConfigValueCheck>>,
-): (config: Readonly<Record<string, unknown>>, fn: string, path: string) => void {
+): (config: Readonly<Record<string, unknown>>, fn: string, path: string) => Record<string, unknown> {
   const known = [...new Set([...Object.keys(schema), ...Object.keys(special)])];
   const plainSchema = Object.fromEntries(Object.entries(schema).filter(([key]) => !(key in special)));
   return (config, fn, path) => {
     assertKnownOptions(fn, config, known, path);
     const plain: Record<string, unknown> = {};
+    const checked: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(config ?? {})) {
       if (!(key in special)) plain[key] = value;
-      else if (value !== undefined) special[key]!(fn, `${path}.${key}`, value);
+      else if (value !== undefined) {
+        special[key]!(fn, `${path}.${key}`, value);
+        checked[key] = value;
+      }
     }
-    resolveOptions(fn, path, plainSchema, plain);
+    return { ...optionDefaults(schema), ...resolveOptions(fn, path, plainSchema, plain), ...checked };
   };
 }
 
@@ -52,8 +58,5 @@ export function resolveConfig<C extends object>(
   if (definition.checkConfig === undefined) {
     return { ...definition.defaultConfig, ...resolveOptions(fn, 'config', definition.options, config) };
   }
-  const given: Record<string, unknown> = { ...config };
-  definition.checkConfig(given, fn, 'config');
-  const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
-  return { ...definition.defaultConfig, ...defined };
+  return { ...definition.defaultConfig, ...definition.checkConfig({ ...config }, fn, 'config') };
 }

@@ -169,9 +169,11 @@ describe('linearAttentionMechanisms', () => {
   });
 
   it("accepts 'auto' or a number where the schema says 'auto' (numFeatures, numBuckets), and refuses other numbers", () => {
-    expect(resolveMechanismConfig(performerMechanism, { numFeatures: 64 })).toMatchObject({
+    expect(resolveMechanismConfig(performerMechanism, { numFeatures: 64 })).toEqual({
+      ...performerMechanism.defaultConfig,
       numFeatures: 64,
     });
+    expect(resolveMechanismConfig(reformerLshMechanism, {})).toEqual(reformerLshMechanism.defaultConfig);
     expect(resolveMechanismConfig(reformerLshMechanism, { numBuckets: 8 })).toMatchObject({ numBuckets: 8 });
     expect(resolveMechanismConfig(reformerLshMechanism, { numBuckets: 1 })).toMatchObject({ numBuckets: 1 });
     expect(() => reformerLshMechanism.create({ numBuckets: 3 }, context)).toThrow(
