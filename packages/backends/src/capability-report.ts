@@ -101,8 +101,8 @@ export function wasmRelaxedSimdSupported(): boolean {
 
 /**
  * Which kernel contracts have a kernel registered on a backend ('kernel') and which run their reference:
- * every contract core lists plus every contract this package's kernel list (`KERNEL_IMPLEMENTATIONS`)
- * implements, so a new kernel shows up here by being in that list.
+ * every contract core lists plus every contract this package's kernel lists (`KERNEL_IMPLEMENTATIONS`, the
+ * three per-backend lists of `kernels/index.ts`) implement, so a new kernel shows up here by being listed.
  *
  * @example
  * ```ts

@@ -15,7 +15,13 @@ export {
   wasmSimdSupported,
 } from './capability-report.js';
 export { type InitBackendOptions, initBackend } from './init-backend.js';
-export { implementationsFor, KERNEL_IMPLEMENTATIONS } from './kernels/index.js';
+export {
+  implementationsFor,
+  KERNEL_IMPLEMENTATIONS,
+  WASM_KERNEL_IMPLEMENTATIONS,
+  WEBGL_KERNEL_IMPLEMENTATIONS,
+  WEBGPU_KERNEL_IMPLEMENTATIONS,
+} from './kernels/index.js';
 export {
   defineKernelImplementation,
   type KernelBackend,

@@ -28,6 +28,7 @@ export {
   type OnlineSoftmaxTile,
   RowMaxProgram,
 } from './kernels/fused-attention/webgl.js';
+export { WEBGL_KERNEL_IMPLEMENTATIONS } from './kernels/index.js';
 export type { KernelImplementation } from './kernels/kernel-implementation.js';
 export { registerWebGLKernels, WEBGL_KERNELS } from './kernels/register-kernels.js';
 export { RopeGLSLProgram, ropeWebGL } from './kernels/rope/webgl.js';

@@ -10,7 +10,6 @@ registerWebGPUKernels();
 
 export {
   BlockSparseAttentionProgram,
-  type BlockSparseAttentionShape,
   blockSparseAttentionWebGPU,
 } from './kernels/block-sparse-attention/webgpu.js';
 export {
@@ -23,9 +22,11 @@ export {
   type FusedAttentionShape,
   fusedAttentionWebGPU,
 } from './kernels/fused-attention/webgpu.js';
+export { WEBGPU_KERNEL_IMPLEMENTATIONS } from './kernels/index.js';
+export { type BlockSparseAttentionShape, type RopeShape, ropeShape } from './kernels/kernel-fallback.js';
 export type { KernelImplementation } from './kernels/kernel-implementation.js';
 export { registerWebGPUKernels, WEBGPU_KERNELS } from './kernels/register-kernels.js';
-export { RopeProgram, type RopeShape, ropeShape, ropeWebGPU } from './kernels/rope/webgpu.js';
+export { RopeProgram, ropeWebGPU } from './kernels/rope/webgpu.js';
 export {
   TernaryMatMulProgram,
   type TernaryMatMulShape,

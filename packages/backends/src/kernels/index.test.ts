@@ -1,8 +1,22 @@
 import { listKernelContracts } from '@efficient-attention/core';
 import { expect, it } from 'vitest';
-import { implementationsFor, KERNEL_IMPLEMENTATIONS } from './index.js';
+import {
+  WASM_KERNEL_IMPLEMENTATIONS,
+  WEBGL_KERNEL_IMPLEMENTATIONS,
+  WEBGPU_KERNEL_IMPLEMENTATIONS,
+} from './index.js';
+import type { KernelBackend, KernelImplementation } from './kernel-implementation.js';
 
+const LISTS: { [B in KernelBackend]: readonly KernelImplementation<B>[] } = {
+  wasm: WASM_KERNEL_IMPLEMENTATIONS,
+  webgl: WEBGL_KERNEL_IMPLEMENTATIONS,
+  webgpu: WEBGPU_KERNEL_IMPLEMENTATIONS,
+};
 const BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
+const KERNEL_IMPLEMENTATIONS: readonly KernelImplementation[] = BACKENDS.flatMap(
+  (backend): readonly KernelImplementation[] => LISTS[backend],
+);
+const implementationsFor = (backend: KernelBackend): readonly KernelImplementation[] => LISTS[backend];
 
 it('lists each contract once per backend, and only contracts core defines', () => {
   const keys = KERNEL_IMPLEMENTATIONS.map((k) => `${k.contract.name}/${k.backend}`);

@@ -1,9 +1,15 @@
 /**
  * Every kernel this package brings, grouped by kernel: `kernels/<kernel>/{wasm,webgl,webgpu}.ts`, one
- * {@link KernelImplementation} each. This list is the one place a kernel is registered: the per-backend
- * register functions (`registerWasmKernels`, `registerWebGLKernels`, `registerWebGPUKernels`) and the
- * capability report read it. Adding a kernel on all three backends: its contract in core, its three files
- * here, its exports in `assembly/kernels.ts`, and one line below.
+ * {@link KernelImplementation} each. This file is the one place a kernel is registered: one list per
+ * backend, each importing only that backend's files, so the `/wasm`, `/webgl` and `/webgpu` entries (whose
+ * register functions read their own list) bundle only their own backend's kernels. Adding a kernel on all
+ * three backends: its contract in core, its three files here, its exports in `assembly/kernels.ts`, and one
+ * line in each list below.
+ *
+ * The lists are plain arrays of imported objects (frozen through a `@__PURE__` call), and the package's
+ * `sideEffects` field marks this module and the kernel files side-effect free, so a bundler drops the lists
+ * (and the kernel files) an entry does not use. Read a list by its own name; {@link KERNEL_IMPLEMENTATIONS}
+ * and {@link implementationsFor} reference all three and so bundle every backend.
  *
  * @packageDocumentation
  */
@@ -24,19 +30,49 @@ import { ternaryMatMulWasm } from './ternary-matmul/wasm.js';
 import { ternaryMatMulWebGL } from './ternary-matmul/webgl.js';
 import { ternaryMatMulWebGPU } from './ternary-matmul/webgpu.js';
 
-/** Every kernel implementation of this package, one line per kernel (registration order within a backend). */
-export const KERNEL_IMPLEMENTATIONS: readonly KernelImplementation[] = Object.freeze(
-  [
-    [fusedAttentionWasm, fusedAttentionWebGL, fusedAttentionWebGPU],
-    [blockSparseAttentionWasm, blockSparseAttentionWebGL, blockSparseAttentionWebGPU],
-    [causalLinearAttentionWasm, causalLinearAttentionWebGL, causalLinearAttentionWebGPU],
-    [ropeWasm, ropeWebGL, ropeWebGPU],
-    [ternaryMatMulWasm, ternaryMatMulWebGL, ternaryMatMulWebGPU],
-  ].flat(),
+/** The `wasm` kernels (registered for tfjs's `wasm` and `cpu` backends), in registration order. */
+export const WASM_KERNEL_IMPLEMENTATIONS: readonly KernelImplementation<'wasm'>[] =
+  /* @__PURE__ */ Object.freeze([
+    fusedAttentionWasm,
+    blockSparseAttentionWasm,
+    causalLinearAttentionWasm,
+    ropeWasm,
+    ternaryMatMulWasm,
+  ]);
+
+/** The `webgl` kernels, in registration order. */
+export const WEBGL_KERNEL_IMPLEMENTATIONS: readonly KernelImplementation<'webgl'>[] =
+  /* @__PURE__ */ Object.freeze([
+    fusedAttentionWebGL,
+    blockSparseAttentionWebGL,
+    causalLinearAttentionWebGL,
+    ropeWebGL,
+    ternaryMatMulWebGL,
+  ]);
+
+/** The `webgpu` kernels, in registration order. */
+export const WEBGPU_KERNEL_IMPLEMENTATIONS: readonly KernelImplementation<'webgpu'>[] =
+  /* @__PURE__ */ Object.freeze([
+    fusedAttentionWebGPU,
+    blockSparseAttentionWebGPU,
+    causalLinearAttentionWebGPU,
+    ropeWebGPU,
+    ternaryMatMulWebGPU,
+  ]);
+
+/**
+ * Every kernel implementation of this package: the three per-backend lists, concatenated (bundles every
+ * backend; the per-backend code reads its own list).
+ */
+export const KERNEL_IMPLEMENTATIONS: readonly KernelImplementation[] = /* @__PURE__ */ Object.freeze(
+  /* @__PURE__ */ (WASM_KERNEL_IMPLEMENTATIONS as readonly KernelImplementation[]).concat(
+    WEBGL_KERNEL_IMPLEMENTATIONS,
+    WEBGPU_KERNEL_IMPLEMENTATIONS,
+  ),
 );
 
 /**
- * The implementations of one backend, in list order.
+ * The implementations of one backend, in list order (references all three lists: bundles every backend).
  *
  * @example
  * ```ts
@@ -44,5 +80,10 @@ export const KERNEL_IMPLEMENTATIONS: readonly KernelImplementation[] = Object.fr
  * ```
  */
 export function implementationsFor<B extends KernelBackend>(backend: B): KernelImplementation<B>[] {
-  return KERNEL_IMPLEMENTATIONS.filter((k): k is KernelImplementation<B> => k.backend === backend);
+  const lists: { [K in KernelBackend]: readonly KernelImplementation<K>[] } = {
+    wasm: WASM_KERNEL_IMPLEMENTATIONS,
+    webgl: WEBGL_KERNEL_IMPLEMENTATIONS,
+    webgpu: WEBGPU_KERNEL_IMPLEMENTATIONS,
+  };
+  return [...lists[backend]];
 }

@@ -16,8 +16,8 @@ export type KernelBackend = keyof KernelRuntimes;
 
 /**
  * One kernel of core's kernel contracts on one backend: the one registration idiom of this package. Each
- * `kernels/<kernel>/<backend>.ts` exports one; `kernels/index.ts` lists them; the per-backend register
- * functions and the capability report read that list.
+ * `kernels/<kernel>/<backend>.ts` exports one; `kernels/index.ts` lists them, one list per backend; each
+ * backend's register function reads its own list, the capability report all three.
  *
  * @example
  * ```ts
@@ -38,12 +38,14 @@ export interface KernelImplementation<B extends KernelBackend = KernelBackend> {
 
 /**
  * Declares a {@link KernelImplementation} (frozen; typed so `setup` receives its backend's runtime).
+ * Marked `@__NO_SIDE_EFFECTS__`, so a bundler drops a declaration no entry uses.
  *
  * @example
  * ```ts
  * export const ropeWasm = defineKernelImplementation({ contract: ropeKernel, backend: 'wasm', setup: (rt) => ropeKernelFunc(rt) });
  * ```
  */
+/* @__NO_SIDE_EFFECTS__ */
 export function defineKernelImplementation<B extends KernelBackend>(
   implementation: KernelImplementation<B>,
 ): KernelImplementation<B> {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { implementationsFor } from './index.js';
-import type { KernelBackend, KernelRuntimes } from './kernel-implementation.js';
+import { WEBGL_KERNEL_IMPLEMENTATIONS, WEBGPU_KERNEL_IMPLEMENTATIONS } from './index.js';
+import type { KernelBackend, KernelImplementation, KernelRuntimes } from './kernel-implementation.js';
 
 /** A kernel registered (or found registered) with tfjs for one tfjs backend. */
 export interface KernelRegistration {
@@ -10,34 +10,36 @@ export interface KernelRegistration {
 
 /** Options of {@link registerKernelImplementations}. */
 export interface RegisterKernelImplementationsOptions {
-  /** tfjs backends to register for. Default: the backend's own name. */
+  /** tfjs backends to register for. Default: each implementation's own backend name. */
   tfBackends?: readonly string[];
   /** Kernels already registered by this package (kept, and reported as registered). */
   isOurs?: (kernelName: string, backendName: string) => boolean;
 }
 
 /**
- * Registers every {@link KernelImplementation} of `backend` (from `kernels/index.ts`) with tfjs's public
- * `tf.registerKernel`, each set up with `runtime`. A kernel someone else registered first for a tfjs
- * backend (bitnet's `cpu` ternary GEMV) is kept and reported in `kept`; `registered` lists this package's
- * kernels (newly `added`, or already ours per `isOurs`), in list order. One idiom for every backend.
+ * Registers `implementations` — one backend's list from `kernels/index.ts`, such as
+ * `WEBGPU_KERNEL_IMPLEMENTATIONS` — with tfjs's public `tf.registerKernel`, each set up with `runtime`. A
+ * kernel someone else registered first for a tfjs backend (bitnet's `cpu` ternary GEMV) is kept and
+ * reported in `kept`; `registered` lists this package's kernels (newly `added`, or already ours per
+ * `isOurs`), in list order. One idiom for every backend. It takes the list rather than a backend name so
+ * that each entry bundles only the list it registers.
  *
  * @example
  * ```ts
- * const { added } = registerKernelImplementations('webgpu', undefined);
+ * const { added } = registerKernelImplementations(WEBGPU_KERNEL_IMPLEMENTATIONS, undefined);
  * ```
  */
 export function registerKernelImplementations<B extends KernelBackend>(
-  backend: B,
+  implementations: readonly KernelImplementation<B>[],
   runtime: KernelRuntimes[B],
-  { tfBackends = [backend], isOurs = () => false }: RegisterKernelImplementationsOptions = {},
+  { tfBackends, isOurs = () => false }: RegisterKernelImplementationsOptions = {},
 ): { registered: KernelRegistration[]; added: KernelRegistration[]; kept: KernelRegistration[] } {
   const registered: KernelRegistration[] = [];
   const added: KernelRegistration[] = [];
   const kept: KernelRegistration[] = [];
-  for (const implementation of implementationsFor(backend)) {
+  for (const implementation of implementations) {
     const kernelName = implementation.contract.name;
-    for (const backendName of tfBackends) {
+    for (const backendName of tfBackends ?? [implementation.backend]) {
       const entry = { kernelName, backendName };
       if (!isOurs(kernelName, backendName)) {
         if (tf.getKernel(kernelName, backendName) !== undefined) {
@@ -54,26 +56,33 @@ export function registerKernelImplementations<B extends KernelBackend>(
 }
 
 /**
- * The `tf.KernelConfig`s of a GPU backend's implementations (for callers that register kernels themselves).
+ * The `tf.KernelConfig`s of a GPU backend's implementations, one backend's list from `kernels/index.ts`
+ * (for callers that register kernels themselves).
  *
  * @example
  * ```ts
- * for (const config of kernelConfigs('webgl')) tf.registerKernel(config);
+ * for (const config of kernelConfigs(WEBGL_KERNEL_IMPLEMENTATIONS)) tf.registerKernel(config);
  * ```
  */
-export function kernelConfigs(backend: 'webgl' | 'webgpu'): tf.KernelConfig[] {
-  return implementationsFor(backend).map((implementation) => ({
+export function kernelConfigs(
+  implementations: readonly KernelImplementation<'webgl' | 'webgpu'>[],
+): tf.KernelConfig[] {
+  return implementations.map((implementation) => ({
     kernelName: implementation.contract.name,
-    backendName: backend,
+    backendName: implementation.backend,
     kernelFunc: implementation.setup(undefined),
   }));
 }
 
 /** The `webgl` kernels of this package, in registration order. */
-export const WEBGL_KERNELS: readonly tf.KernelConfig[] = Object.freeze(kernelConfigs('webgl'));
+export const WEBGL_KERNELS: readonly tf.KernelConfig[] = /* @__PURE__ */ Object.freeze(
+  /* @__PURE__ */ kernelConfigs(WEBGL_KERNEL_IMPLEMENTATIONS),
+);
 
 /** The `webgpu` kernels of this package, in registration order. */
-export const WEBGPU_KERNELS: readonly tf.KernelConfig[] = Object.freeze(kernelConfigs('webgpu'));
+export const WEBGPU_KERNELS: readonly tf.KernelConfig[] = /* @__PURE__ */ Object.freeze(
+  /* @__PURE__ */ kernelConfigs(WEBGPU_KERNEL_IMPLEMENTATIONS),
+);
 
 /**
  * Registers the GLSL kernels of core's kernel contracts for tfjs's `webgl` backend with the public
@@ -94,7 +103,9 @@ export const WEBGPU_KERNELS: readonly tf.KernelConfig[] = Object.freeze(kernelCo
  * ```
  */
 export function registerWebGLKernels(): string[] {
-  return registerKernelImplementations('webgl', undefined).added.map((r) => r.kernelName);
+  return registerKernelImplementations(WEBGL_KERNEL_IMPLEMENTATIONS, undefined).added.map(
+    (r) => r.kernelName,
+  );
 }
 
 /**
@@ -113,5 +124,7 @@ export function registerWebGLKernels(): string[] {
  * ```
  */
 export function registerWebGPUKernels(): string[] {
-  return registerKernelImplementations('webgpu', undefined).added.map((r) => r.kernelName);
+  return registerKernelImplementations(WEBGPU_KERNEL_IMPLEMENTATIONS, undefined).added.map(
+    (r) => r.kernelName,
+  );
 }

@@ -2,9 +2,8 @@ import { type BlockSparseAttentionAttrs, blockSparseAttentionKernel } from '@eff
 import * as tf from '@tensorflow/tfjs-core';
 import { hasFloat32Textures, int32Halves, type WebGLBackendData } from '../../runtime/webgl/int32-halves.js';
 import type { GPGPUProgramSpec } from '../../runtime/webgl/webgl-program.js';
-import { referenceFallback } from '../kernel-fallback.js';
+import { type BlockSparseAttentionShape, blockSparseShape, referenceFallback } from '../kernel-fallback.js';
 import { defineKernelImplementation } from '../kernel-implementation.js';
-import { type BlockSparseAttentionShape, blockSparseShape } from './webgpu.js';
 
 /** Score of a masked or empty slot: below any real score, and `exp(x − max)` of it underflows to 0. */
 export const EMPTY_SLOT_SCORE = -3e38; // written -3.0e38 in the GLSL below (tested as > -1.0e38)

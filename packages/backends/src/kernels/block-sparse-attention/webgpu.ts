@@ -10,28 +10,11 @@ import {
   type WebGPUProgramSpec,
   wgslVector,
 } from '../../runtime/webgpu/webgpu-program.js';
-import { attentionDimsOrUndefined, referenceFallback } from '../kernel-fallback.js';
+import { type BlockSparseAttentionShape, blockSparseShape, referenceFallback } from '../kernel-fallback.js';
 import { defineKernelImplementation } from '../kernel-implementation.js';
 
 /** Query rows per workgroup of {@link BlockSparseAttentionProgram}. */
 export const BLOCK_SPARSE_ROW_TILE = 64;
-
-/** Shape facts {@link BlockSparseAttentionProgram} is compiled for. */
-export interface BlockSparseAttentionShape {
-  batch: number;
-  heads: number;
-  kvHeads: number;
-  qLen: number;
-  kvLen: number;
-  headDim: number;
-  valueDim: number;
-  blockSize: number;
-  /** Mask batch `Bm` (1 or batch) and heads `Hm` (1 or heads). */
-  maskBatch: number;
-  maskHeads: number;
-  maxKv: number;
-  maxFullKv: number;
-}
 
 /** The block-list tensors packed into the `Lists` input, in this order (after them, `partialMasks`). */
 export const BLOCK_LIST_NAMES = [
@@ -232,51 +215,6 @@ export class BlockSparseAttentionProgram implements WebGPUProgramSpec {
       }
     `;
   }
-}
-
-function hasShape(t: tf.TensorInfo | undefined, shape: number[]): boolean {
-  return (
-    t !== undefined &&
-    t.dtype === 'int32' &&
-    t.shape.length === shape.length &&
-    shape.every((s, i) => s < 0 || t.shape[i] === s)
-  );
-}
-
-/** The program's shape when the mask tensors have the contract's shapes, else undefined. */
-export function blockSparseShape(
-  inputs: tf.NamedTensorInfoMap,
-  attrs: BlockSparseAttentionAttrs,
-): BlockSparseAttentionShape | undefined {
-  const dims = attentionDimsOrUndefined(blockSparseAttentionKernel.name, inputs.q, inputs.k, inputs.v);
-  const { blockSize, qLen, kvLen, scale } = attrs;
-  if (dims === undefined || typeof scale !== 'number' || !Number.isInteger(blockSize) || blockSize < 1) {
-    return undefined;
-  }
-  if (qLen !== dims.qLen || kvLen !== dims.kvLen) return undefined;
-  const num = inputs.kvNumBlocks;
-  if (num === undefined || num.shape.length !== 3) return undefined;
-  const [maskBatch, maskHeads] = num.shape as [number, number, number];
-  if ((maskBatch !== 1 && maskBatch !== dims.batch) || (maskHeads !== 1 && maskHeads !== dims.heads)) {
-    return undefined;
-  }
-  const rows = [maskBatch, maskHeads, Math.ceil(qLen / blockSize)];
-  const ok =
-    hasShape(num, rows) &&
-    hasShape(inputs.fullKvNumBlocks, rows) &&
-    hasShape(inputs.partialMaskOffsets, rows) &&
-    hasShape(inputs.kvIndices, [...rows, -1]) &&
-    hasShape(inputs.fullKvIndices, [...rows, -1]) &&
-    hasShape(inputs.partialMasks, [-1, blockSize, Math.ceil(blockSize / 32)]);
-  if (!ok) return undefined;
-  return {
-    ...dims,
-    blockSize,
-    maskBatch,
-    maskHeads,
-    maxKv: inputs.kvIndices!.shape[3]!,
-    maxFullKv: inputs.fullKvIndices!.shape[3]!,
-  };
 }
 
 /**

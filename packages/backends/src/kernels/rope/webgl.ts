@@ -1,8 +1,7 @@
 import { type RopeAttrs, ropeKernel } from '@efficient-attention/core';
 import type { GPGPUProgramSpec, WebGLBackendLike } from '../../runtime/webgl/webgl-program.js';
-import { referenceFallback } from '../kernel-fallback.js';
+import { type RopeShape, referenceFallback, ropeShape } from '../kernel-fallback.js';
 import { defineKernelImplementation } from '../kernel-implementation.js';
-import { type RopeShape, ropeShape } from './webgpu.js';
 
 /**
  * GLSL rotary position embedding (Su et al. 2021, RoFormer, eq. 34: https://arxiv.org/abs/2104.09864):

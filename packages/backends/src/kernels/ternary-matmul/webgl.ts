@@ -1,9 +1,8 @@
 import { type TernaryPackingFormat, ternaryMatMulKernel } from '@efficient-attention/core';
 import { hasFloat32Textures, int32Halves, type WebGLBackendData } from '../../runtime/webgl/int32-halves.js';
 import type { GPGPUProgramSpec } from '../../runtime/webgl/webgl-program.js';
-import { referenceFallback } from '../kernel-fallback.js';
+import { referenceFallback, ternaryMatMulShape } from '../kernel-fallback.js';
 import { defineKernelImplementation } from '../kernel-implementation.js';
-import { ternaryMatMulShape } from './webgpu.js';
 
 /** Shape facts of {@link TernaryMatMulGLSLProgram}. */
 export interface TernaryMatMulGLSLShape {

@@ -1,16 +1,10 @@
-import {
-  type TernaryMatMulAttrs,
-  type TernaryPackingFormat,
-  ternaryMatMulKernel,
-  ternaryWordsPerRow,
-} from '@efficient-attention/core';
-import type * as tf from '@tensorflow/tfjs-core';
+import { type TernaryPackingFormat, ternaryMatMulKernel } from '@efficient-attention/core';
 import {
   MAX_WORKGROUPS_PER_DIMENSION,
   type WebGPUBackendLike,
   type WebGPUProgramSpec,
 } from '../../runtime/webgpu/webgpu-program.js';
-import { referenceFallback } from '../kernel-fallback.js';
+import { referenceFallback, ternaryMatMulShape } from '../kernel-fallback.js';
 import { defineKernelImplementation } from '../kernel-implementation.js';
 
 const WORKGROUP = 64;
@@ -123,53 +117,3 @@ export const ternaryMatMulWebGPU = defineKernelImplementation({
       );
     },
 });
-/** Largest K whose int8 × ternary sums stay exact in float32 after the integer accumulation (as core's reference). */
-const MAX_EXACT_TERNARY_K = 2 ** 24 / 128;
-
-function isTensor(t: tf.TensorInfo | undefined, dtype: string, shape: number[]): boolean {
-  return (
-    t !== undefined &&
-    t.dtype === dtype &&
-    t.shape.length === shape.length &&
-    shape.every((s, i) => t.shape[i] === s)
-  );
-}
-
-/**
- * The shape of a ternary matmul call the GPU kernels take — activations int32 `[m, k]`, weights int32
- * `[n, words]`, scalar weight scale, activation scales `[m]`, `1 ≤ k ≤ 2^24/128`, m ≥ 1 — or undefined (the
- * caller then runs the reference, which raises the validation error).
- *
- * @example
- * ```ts
- * const shape = ternaryMatMulShape(inputs, attrs);
- * if (shape === undefined) return referenceFallback(ternaryMatMulKernel, 'webgpu', 'invalid', inputs, attrs);
- * ```
- */
-export function ternaryMatMulShape(
-  inputs: Record<string, tf.TensorInfo | undefined>,
-  attrs: unknown,
-): { m: number; k: number; n: number; words: number; format: TernaryMatMulAttrs['format'] } | undefined {
-  const { k, n, format } = (attrs ?? {}) as Partial<TernaryMatMulAttrs>;
-  const a = inputs.activations;
-  const valid =
-    typeof k === 'number' &&
-    Number.isInteger(k) &&
-    k >= 1 &&
-    k <= MAX_EXACT_TERNARY_K &&
-    typeof n === 'number' &&
-    Number.isInteger(n) &&
-    n >= 1 &&
-    (format === 'i2s' || format === 'tq1') &&
-    a !== undefined &&
-    a.shape.length === 2;
-  if (!valid) return undefined;
-  const m = a.shape[0]!;
-  const words = ternaryWordsPerRow(k, format);
-  const shapesOk =
-    isTensor(a, 'int32', [m, k]) &&
-    isTensor(inputs.weights, 'int32', [n, words]) &&
-    isTensor(inputs.weightScale, 'float32', []) &&
-    isTensor(inputs.activationScales, 'float32', [m]);
-  return shapesOk && m > 0 ? { m, k, n, words, format } : undefined;
-}

@@ -1,6 +1,7 @@
 import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmRelaxedSimdSupported } from '../../capability-report.js';
+import { WASM_KERNEL_IMPLEMENTATIONS } from '../../kernels/index.js';
 import { registerKernelImplementations } from '../../kernels/register-kernels.js';
 import type { KernelVariant } from './kernel-module.js';
 import { createWasmRuntime, type WasmRuntime } from './wasm-runtime.js';
@@ -126,7 +127,7 @@ export async function registerWasmKernels(
       registered: ours,
       added,
       kept,
-    } = registerKernelImplementations('wasm', state.rt, {
+    } = registerKernelImplementations(WASM_KERNEL_IMPLEMENTATIONS, state.rt, {
       tfBackends: backends,
       isOurs: (kernelName, backendName) =>
         state.ours.some((o) => o.kernelName === kernelName && o.backendName === backendName),
