@@ -62,7 +62,8 @@ function toRows(t: tf.Tensor): number[][] {
  * The matrix a figure shows for an encoding, as plain arrays (rows = positions):
  * - additive: the table `[length, dim]`;
  * - rotary: row p is the rotation of the vector with 1 on the first member of each pair and 0 on the
- *   second, i.e. (cos pθ_i, sin pθ_i) per pair in the layout's order (times any xPos/YaRN amplitude);
+ *   second, i.e. (cos pθ_i, sin pθ_i) per pair in the layout's order (times any YaRN amplitude, and xPos's
+ *   query scaling);
  *   unrotated dimensions show 1;
  * - bias: the `[length, dim]` bias of queries 0 … length − 1 against keys 0 … dim − 1 for `options.head`;
  * - none: zeros `[length, dim]`.
@@ -90,7 +91,12 @@ export function encodingMatrix(
     case 'rotary':
       widthOf(fn, encoding, dim);
       return tf.tidy(() =>
-        toRows(tf.reshape(encoding.rotate(pairUnitRows(encoding, length)), [length, encoding.headDim])),
+        toRows(
+          tf.reshape(encoding.rotate(pairUnitRows(encoding, length), { role: 'query' }), [
+            length,
+            encoding.headDim,
+          ]),
+        ),
       );
     case 'bias': {
       const cols = widthOf(fn, encoding, dim);

@@ -87,7 +87,10 @@ export interface RotaryApplyOptions {
 export interface RotateOptions {
   /** Positions of the rows. Default `0` (positions `0, 1, …`). */
   positions?: Positions;
-  /** Whether x holds queries or keys: only xPos tells them apart (it scales them oppositely). Default `'query'`. */
+  /**
+   * Whether x holds queries or keys: only xPos tells them apart (it scales them oppositely), so with xPos it is
+   * required; without xPos it changes nothing and may be left out.
+   */
   role?: 'query' | 'key';
 }
 

@@ -27,7 +27,10 @@ describeBackends('BlockMask', () => {
   });
 
   it('toDense() equals createMask() and allows() reads single pairs', () => {
-    const mod = andMasks(causal(), randomPattern({ kvLen: 37, perRow: 9, seed: 4, perHead: true }));
+    const mod = andMasks(
+      causal({ qLen: 29, kvLen: 37 }),
+      randomPattern({ kvLen: 37, perRow: 9, seed: 4, perHead: true }),
+    );
     const mask = createBlockMask(mod, 29, 37, { blockSize: 5, heads: 2 });
     const dense = mask.toDense();
     const reference = createMask(mod, 29, 37, { heads: 2 });

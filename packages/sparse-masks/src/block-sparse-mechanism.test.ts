@@ -1,7 +1,6 @@
 import {
   createMechanismRegistry,
   InvalidArgumentError,
-  RegistryError,
   resolveMechanismConfig,
   scaledDotProductAttention,
   scoreMod,
@@ -121,19 +120,23 @@ describe('block-sparse definition', () => {
 
   it('checks configs, the pattern’s parameters included, through resolveMechanismConfig', () => {
     const def = blockSparseMechanism;
-    expect(resolveMechanismConfig(def, { pattern: 'sliding-window', radius: 8 })).toMatchObject({
+    // Resolved: the pattern's own parameters, not the default pattern's.
+    expect(resolveMechanismConfig(def, { pattern: 'sliding-window', radius: 8 })).toEqual({
       pattern: 'sliding-window',
+      blockSize: 64,
       radius: 8,
     });
+    expect(resolveMechanismConfig(def, { pattern: 'causal' })).toEqual({ pattern: 'causal', blockSize: 64 });
+    // Pattern parameters sit beside `pattern` in the config: errors name them there.
     expect(() => resolveMechanismConfig(def, { pattern: 'sliding-window', width: 8 })).toThrow(
-      /block-sparse \(pattern "sliding-window"\): `options.width` must be one of the known options \(radius, before, after\)/,
+      /block-sparse \(pattern "sliding-window"\): `config.width` must be one of the known options \(radius, before, after\)/,
     );
     expect(() => resolveMechanismConfig(def, { pattern: 'longformer', radius: 8, globalIndices: 0 })).toThrow(
-      /`options.globalIndices` must be an array of integers ≥ 0/,
+      /`config.globalIndices` must be an array of integers ≥ 0/,
     );
-    expect(() => resolveMechanismConfig(def, { pattern: 'bigbrd' })).toThrow(RegistryError);
+    expect(() => resolveMechanismConfig(def, { pattern: 'bigbrd' })).toThrow(InvalidArgumentError);
     expect(() => resolveMechanismConfig(def, { pattern: 'bigbrd' })).toThrow(
-      /No mask pattern "bigbrd" is registered; known: attention-sink, bigbird, block-local/,
+      /`config.pattern` must be a registered pattern name, received "bigbrd"\. No mask pattern "bigbrd" is registered; known: attention-sink, bigbird, block-local/,
     );
     expect(() => resolveMechanismConfig(def, { pattern: 7 })).toThrow(
       /`config.pattern` must be a pattern name/,

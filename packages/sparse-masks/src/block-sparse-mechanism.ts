@@ -79,7 +79,13 @@ interface ResolvedBlockSparseConfig {
  * its own parameters). Errors name `fn` and `path.blockSize` / `path.pattern`, or the pattern's
  * `options.<key>` (from `fn (pattern "<name>")`).
  */
-function resolveConfig(config: unknown, fn: string, path: string): ResolvedBlockSparseConfig {
+function resolveConfig(
+  config: unknown,
+  fn: string,
+  path: string,
+  /** Where the pattern's parameters are named in errors (they sit beside `pattern` in `path`). */
+  paramsPath = 'options',
+): ResolvedBlockSparseConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new InvalidArgumentError(fn, path, 'a config object', config);
   }
@@ -98,12 +104,20 @@ function resolveConfig(config: unknown, fn: string, path: string): ResolvedBlock
       pattern,
     );
   }
-  // Throws a RegistryError naming the registered patterns.
+  if (!maskPatterns.has(pattern)) {
+    throw new InvalidArgumentError(
+      fn,
+      `${path}.pattern`,
+      'a registered pattern name',
+      pattern,
+      `No mask pattern "${pattern}" is registered; known: ${maskPatterns.names().join(', ')}.`,
+    );
+  }
   const definition = maskPatterns.get(pattern);
   return {
     definition,
     blockSize: blockSize as number,
-    params: resolvePatternParameters(definition, params, `${fn} (pattern "${pattern}")`),
+    params: resolvePatternParameters(definition, params, `${fn} (pattern "${pattern}")`, paramsPath),
   };
 }
 
@@ -158,7 +172,7 @@ export const blockSparseMechanism: MechanismDefinition<BlockSparseConfig> = {
   options: OPTIONS,
   defaultConfig: DEFAULT_CONFIG,
   checkConfig(config, fn, path) {
-    const { definition, blockSize, params } = resolveConfig(config, fn, path);
+    const { definition, blockSize, params } = resolveConfig(config, fn, path, path);
     return { pattern: definition.name, blockSize, ...params };
   },
   // The inference-scaling experiment's sliding window (r = 64, blocks of 64): O(N·r) up to 16384 tokens.

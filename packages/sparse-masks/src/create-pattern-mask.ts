@@ -19,8 +19,10 @@ export function resolvePatternParameters(
   definition: MaskPatternDefinition,
   params: unknown,
   fn = `pattern "${definition.name}"`,
+  /** How the parameters are named in errors (`config.attention.mask` in a model config). */
+  path = 'options',
 ): Record<string, unknown> {
-  return resolveOptions(fn, 'options', definition.options, params);
+  return resolveOptions(fn, path, definition.options, params);
 }
 
 /**

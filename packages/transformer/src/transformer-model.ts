@@ -242,10 +242,11 @@ export function createModel(config: ModelConfig): TransformerModel {
       },
       auxiliaryLoss() {
         if (regularizationWeight === 0) return tf.scalar(0);
+        // Each layer's term at weight / L: the model's penalty is the weight times the mean over every
+        // layer's heads (all layers have as many heads).
+        const perLayer = regularizationWeight / instances.length;
         return tf.tidy(() =>
-          tf.addN(
-            instances.map((instance) => instance.auxiliaryLoss?.(regularizationWeight) ?? tf.scalar(0)),
-          ),
+          tf.addN(instances.map((instance) => instance.auxiliaryLoss?.(perLayer) ?? tf.scalar(0))),
         ) as tf.Scalar;
       },
       attentionMaps(tokens) {
