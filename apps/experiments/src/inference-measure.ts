@@ -1,20 +1,8 @@
-import { registerAdaptive } from '@efficient-attention/adaptive';
+import { builtinCatalogue } from '@efficient-attention/all';
 import { median } from '@efficient-attention/bench/median';
-import { MechanismRegistry, registerCoreMechanisms, seededNormal } from '@efficient-attention/core';
-import { registerLinearAttention } from '@efficient-attention/linear-attention';
-import { registerSparseMasks } from '@efficient-attention/sparse-masks';
+import { seededNormal } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { InferenceJob, InferenceOutput } from './jobs.js';
-
-/** Every mechanism an inference job may name, in a registry of its own. */
-export function inferenceRegistry(): MechanismRegistry {
-  const registry = new MechanismRegistry();
-  registerCoreMechanisms(registry);
-  registerSparseMasks(registry);
-  registerAdaptive(registry);
-  registerLinearAttention(registry);
-  return registry;
-}
 
 /**
  * One non-causal attention forward pass over seeded unit-normal q, k, v `[1, heads, n, headDim]`: a
@@ -22,8 +10,8 @@ export function inferenceRegistry(): MechanismRegistry {
  */
 export async function measureInference(job: InferenceJob): Promise<InferenceOutput> {
   const started = performance.now();
-  const attention = inferenceRegistry()
-    .get(job.mechanism)
+  const attention = builtinCatalogue()
+    .mechanisms.get(job.mechanism)
     .create(job.config, { seed: job.seed, heads: job.heads, headDim: job.headDim, seqLen: job.n });
   const shape = [1, job.heads, job.n, job.headDim];
   const [q, k, v] = [0, 1, 2].map((i) => seededNormal(shape, job.seed + i)) as [

@@ -20,7 +20,6 @@ import {
   createMaskPatternRegistry,
   type MaskPatternDefinition,
   type MaskPatternRegistry,
-  maskPatterns,
   sparseMasksMechanisms,
 } from '@efficient-attention/sparse-masks';
 

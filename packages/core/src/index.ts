@@ -36,7 +36,12 @@ export {
   memoryEfficientMechanism,
   registerCoreMechanisms,
 } from './registry/core-mechanisms.js';
-export { createRegistry, type CreateRegistryOptions, type Named, type Registry } from './registry/create-registry.js';
+export {
+  type CreateRegistryOptions,
+  createRegistry,
+  type Named,
+  type Registry,
+} from './registry/create-registry.js';
 export {
   type BenchmarkCapability,
   type DecodingContext,

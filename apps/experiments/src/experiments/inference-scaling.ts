@@ -1,10 +1,45 @@
+import { builtinMechanisms } from '@efficient-attention/all';
+import { denseMechanism } from '@efficient-attention/core';
 import type { Experiment, ExperimentReport, HeadlineRow } from '../experiment.js';
 import { formatBytes, formatNumber, formatRatio } from '../format.js';
 import { runInFreshProcess } from '../fresh-process.js';
 import type { InferenceJob, InferenceOutput, RunOutcome } from '../jobs.js';
 import { lineChartSpec } from '../plots.js';
+import type { Preset } from '../presets.js';
 import { type Column, column, type ResultsTable } from '../results-table.js';
 import { runId } from '../run-label.js';
+
+/** One timed mechanism: a registered definition that opted in with `benchmark`. */
+export interface InferenceVariant {
+  label: string;
+  family: string;
+  mechanism: string;
+  /** The longest N worth timing (the definition's `benchmark.maxLength`). */
+  maxLength: number;
+  config(n: number): Record<string, unknown>;
+}
+
+/**
+ * The mechanisms inference scaling times: every definition of the catalogue that opts in with `benchmark`
+ * (an O(N²) mechanism only up to its `maxLength`), minus the preset's `skip` list. A new mechanism package
+ * is timed by opting in, with no edit here.
+ */
+export function inferenceVariants(preset: Pick<Preset, 'inferenceScaling'>): InferenceVariant[] {
+  const skip = new Set(preset.inferenceScaling.skip);
+  return builtinMechanisms.flatMap((d) =>
+    d.benchmark === undefined || skip.has(d)
+      ? []
+      : [
+          {
+            label: d.title,
+            family: d.capabilities.family,
+            mechanism: d.name,
+            maxLength: d.benchmark.maxLength,
+            config: (n: number) => ({ ...d.benchmark?.config?.(n) }),
+          },
+        ],
+  );
+}
 
 interface InferenceRun {
   runId: string;
@@ -45,12 +80,17 @@ const COLUMNS: readonly Column<InferenceRow>[] = [
 
 /** The table and headline rows (at the largest N) of finished runs (a pure function of the runs). */
 export function inferenceTable(
-  runs: readonly Pick<InferenceRun, 'variant' | 'family' | 'n' | 'outcome'>[],
+  runs: readonly Pick<InferenceRun, 'variant' | 'family' | 'n' | 'outcome' | 'job'>[],
   variants: readonly { label: string }[],
   largest: number,
 ): { table: ResultsTable<InferenceRow>; headline: HeadlineRow[] } {
   const ok = (r: (typeof runs)[number]) => (r.outcome.status === 'ok' ? r.outcome : undefined);
-  const denseMs = (n: number) => ok(runs.find((r) => r.variant === 'dense' && r.n === n)!)?.medianMs;
+  // The reference is dense attention, found by its definition, not by a label.
+  const dense = runs.filter((r) => r.job.mechanism === denseMechanism.name);
+  const denseMs = (n: number) => {
+    const r = dense.find((x) => x.n === n);
+    return r === undefined ? undefined : ok(r)?.medianMs;
+  };
   const rows = runs.map((r): InferenceRow => {
     const o = ok(r);
     const dense = denseMs(r.n);
@@ -68,11 +108,13 @@ export function inferenceTable(
   return {
     table: { columns: COLUMNS, rows },
     headline: variants.map((v) => {
-      const r = runs.find((x) => x.variant === v.label && x.n === largest)!;
+      // A mechanism timed only up to a shorter length reports its longest run.
+      const own = runs.filter((x) => x.variant === v.label);
+      const r = own.find((x) => x.n === largest) ?? own.reduce((a, b) => (b.n > a.n ? b : a));
       const row = rows[runs.indexOf(r)]!;
       return {
         variant: v.label,
-        metric: `ms @ N=${largest} (vs dense)`,
+        metric: `ms @ N=${r.n} (vs dense)`,
         value: `${medianColumn.cell(row)} (${speedUpColumn.cell(row)})`,
         status: statusColumn.cell(row),
       };
@@ -84,20 +126,25 @@ export const inferenceScalingExperiment: Experiment = {
   name: 'inference-scaling',
   description:
     'Attention forward time and peak memory vs sequence length N per mechanism, one fresh process per (mechanism, N).',
-  runCount: (p) => p.inferenceScaling.variants.length * p.inferenceScaling.lengths.length,
+  runCount: (p) =>
+    inferenceVariants(p).reduce(
+      (sum, v) => sum + p.inferenceScaling.lengths.filter((n) => n <= v.maxLength).length,
+      0,
+    ),
   async run(context): Promise<ExperimentReport> {
     const { preset } = context;
-    const { lengths, heads, headDim, repeats, variants } = preset.inferenceScaling;
+    const { lengths, heads, headDim, repeats } = preset.inferenceScaling;
+    const variants = inferenceVariants(preset);
     const runs: InferenceRun[] = [];
     for (const v of variants) {
-      for (const n of lengths) {
+      for (const n of lengths.filter((x) => x <= v.maxLength)) {
         const job: InferenceJob = {
           kind: 'inference',
           experiment: 'inference-scaling',
-          runId: runId('inference-scaling', `${v.label}-n${n}`, preset.seed),
+          runId: runId('inference-scaling', `${v.mechanism}-n${n}`, preset.seed),
           backend: context.backend,
           mechanism: v.mechanism,
-          config: v.config ?? {},
+          config: v.config(n),
           n,
           heads,
           headDim,
@@ -126,7 +173,13 @@ export const inferenceScalingExperiment: Experiment = {
     return {
       experiment: 'inference-scaling',
       description: this.description,
-      config: { ...preset.inferenceScaling, causal: false, batch: 1 },
+      config: {
+        ...preset.inferenceScaling,
+        skip: preset.inferenceScaling.skip.map((d) => d.name),
+        variants: variants.map(({ config: _config, ...v }) => v),
+        causal: false,
+        batch: 1,
+      },
       runs,
       table,
       notes: [
