@@ -58,7 +58,7 @@ export function MechanismTable({ rows, initialFamily = 'all' }: MechanismTablePr
               <th scope="col">family</th>
               <th scope="col">time</th>
               <th scope="col">memory</th>
-              <th scope="col">causal</th>
+              <th scope="col">causal masking</th>
               <th scope="col">vs dense</th>
               <th scope="col">paper</th>
             </tr>
