@@ -1,9 +1,11 @@
 import {
   AttentionMaskPlan,
   type AttentionOptions,
+  allFinite,
   applyScoreMod,
   IncompatibleOptionsError,
   InvalidArgumentError,
+  MASK_FILL,
   resolveAttentionOptions,
   validateAttentionInputs,
 } from '@efficient-attention/core';
@@ -183,12 +185,20 @@ export function adaptivelySparseAttention(
     if (state === 'none') {
       weights = tf.zeros(shape4);
     } else {
-      // Masked scores become −∞ by a select (adding a bias to a NaN score would keep the NaN in a key the
-      // row cannot see); every normaliser gives −∞ exactly 0.
-      const masked = bias === undefined ? scores : tf.where(tf.equal(bias, 0), scores, -Infinity);
-      // A row left with only −∞ (masked keys, or keys a score modifier sent to −∞) is fully masked: zeros.
-      // (IsInf has a gradient, 0; min(·, 0) leaves only −∞ infinite; a NaN row stays NaN.)
-      const dead = tf.isInf(tf.minimum(tf.max(masked, -1, true), 0));
+      // Masked keys get the mask's bias (MASK_FILL), which every normaliser turns into exactly 0. Adding it
+      // is exact for finite scores; a NaN or ±∞ score is selected away instead (NaN + bias stays NaN in a
+      // key the row cannot see). The add is the fast path: tfjs's broadcasting select costs ~10× on wasm.
+      const masked =
+        bias === undefined
+          ? scores
+          : allFinite(scores)
+            ? tf.add(scores, bias)
+            : tf.where(tf.equal(bias, 0), scores, -Infinity);
+      // A row whose best score is a masked key's MASK_FILL or −∞ (keys a score modifier sent to −∞) is fully
+      // masked: zeros. 1 / relu(max − MASK_FILL/2) is +∞ exactly for those rows, finite for live ones and
+      // NaN for a NaN row (which stays NaN); every op on the way has a gradient (IsInf's is 0).
+      const rowMax = tf.max(masked, -1, true);
+      const dead = tf.isInf(tf.div(1, tf.relu(tf.sub(rowMax, MASK_FILL / 2))));
       weights = tf.where(dead, 0, normalize(masked, normalizer, alpha, iterations));
       if (rowValid !== undefined) weights = tf.where(tf.cast(rowValid, 'bool'), weights, 0);
     }
