@@ -3,7 +3,8 @@ import { applyScoreMod } from '../apply-score-mod.js';
 import { allFinite, MASK_FILL, maskScores, matMulVisible } from '../attention-mask.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { AttentionDims, ScoreMod } from '../types.js';
-import { assertNumber, validateAttentionInputs } from '../validation.js';
+import { assertKnownOptions, assertNumber, attentionDims } from '../validation.js';
+import { resolveAttentionScale } from './attention-attrs.js';
 import { defineKernelContract } from './kernel-contract.js';
 
 /**
@@ -54,9 +55,12 @@ export interface BlockSparseAttentionAttrs {
   qLen: number;
   /** Key length the mask was compiled for (must equal `k.shape[2]`). */
   kvLen: number;
-  /** Multiplier of q·k. */
-  scale: number;
+  /** Multiplier of q·k: a finite number > 0. Default `1 / √headDim`. */
+  scale?: number;
 }
+
+/** {@link BlockSparseAttentionAttrs} after {@link resolveBlockSparseAttentionAttrs}: every field present. */
+type ResolvedAttrs = Required<BlockSparseAttentionAttrs>;
 
 /** Options of {@link blockSparseAttentionReference} that cannot cross a kernel boundary. */
 export interface BlockSparseReferenceOptions {
@@ -100,7 +104,7 @@ function expectInt32(name: string, t: tf.Tensor, shape: number[], what: string):
 
 function readLayout(
   inputs: BlockSparseAttentionInputs,
-  attrs: BlockSparseAttentionAttrs,
+  attrs: ResolvedAttrs,
   dims: AttentionDims,
 ): MaskLayout {
   const bs = attrs.blockSize;
@@ -297,7 +301,7 @@ function planRow(
   merged: MergedBlockLists,
   plane: number,
   r: number,
-  attrs: BlockSparseAttentionAttrs,
+  attrs: ResolvedAttrs,
   keysPerStep: number,
 ): RowPlan {
   const bs = attrs.blockSize;
@@ -403,7 +407,7 @@ function modifyScores(
   scoreModifier: ScoreMod,
   s: tf.Tensor,
   blocks: Int32Array,
-  attrs: BlockSparseAttentionAttrs,
+  attrs: ResolvedAttrs,
   b: number,
   h: number,
   q0: number,
@@ -466,19 +470,12 @@ function modifyScores(
  */
 export function blockSparseAttentionReference(
   inputs: BlockSparseAttentionInputs,
-  attrs: BlockSparseAttentionAttrs,
+  givenAttrs: BlockSparseAttentionAttrs,
   options: BlockSparseReferenceOptions = {},
 ): tf.Tensor4D {
   const { q, k, v } = inputs;
-  const dims = validateAttentionInputs(FN, q, k, v);
-  assertNumber(FN, 'attrs.blockSize', attrs.blockSize, { integer: true, min: 1 });
-  assertNumber(FN, 'attrs.scale', attrs.scale);
-  if (attrs.qLen !== dims.qLen) {
-    throw new InvalidArgumentError(FN, 'attrs.qLen', `q's length ${dims.qLen}`, attrs.qLen);
-  }
-  if (attrs.kvLen !== dims.kvLen) {
-    throw new InvalidArgumentError(FN, 'attrs.kvLen', `k's length ${dims.kvLen}`, attrs.kvLen);
-  }
+  const dims = attentionDims(FN, q, k, v);
+  const attrs = resolveBlockSparseAttentionAttrs(inputs, givenAttrs);
   const keysPerStep = options.keysPerStep ?? DEFAULT_KEYS_PER_STEP;
   assertNumber(FN, 'options.keysPerStep', keysPerStep, { integer: true, min: 1 });
   const layout = readLayout(inputs, attrs, dims);
@@ -602,6 +599,42 @@ export function blockSparseAttentionReference(
 }
 
 /**
+ * The attribute rule of `EABlockSparseAttention`, applied by {@link blockSparseAttentionKernel}'s `run` (and
+ * by {@link blockSparseAttentionReference}) before any path runs, so every backend's kernel receives
+ * resolved attributes: q, k, v checked by `attentionDims`; `blockSize` an integer ≥ 1; `qLen` / `kvLen`
+ * equal to q's / k's length; `scale` absent → 1/√headDim, else a finite number > 0; no other keys. Errors
+ * are `InvalidArgumentError`s naming `attrs.<name>`.
+ *
+ * @example
+ * ```ts
+ * resolveBlockSparseAttentionAttrs(inputs, { blockSize: 64, qLen: 1024, kvLen: 1024 }); // scale 1/√d
+ * ```
+ */
+export function resolveBlockSparseAttentionAttrs(
+  inputs: BlockSparseAttentionInputs,
+  attrs: BlockSparseAttentionAttrs,
+): Required<BlockSparseAttentionAttrs> {
+  const dims = attentionDims(FN, inputs?.q, inputs?.k, inputs?.v);
+  assertKnownOptions(FN, attrs, ['blockSize', 'qLen', 'kvLen', 'scale'], 'attrs');
+  if (attrs === undefined) {
+    throw new InvalidArgumentError(FN, 'attrs', 'an object { blockSize, qLen, kvLen, scale? }', attrs);
+  }
+  assertNumber(FN, 'attrs.blockSize', attrs.blockSize, { integer: true, min: 1 });
+  if (attrs.qLen !== dims.qLen) {
+    throw new InvalidArgumentError(FN, 'attrs.qLen', `q's length ${dims.qLen}`, attrs.qLen);
+  }
+  if (attrs.kvLen !== dims.kvLen) {
+    throw new InvalidArgumentError(FN, 'attrs.kvLen', `k's length ${dims.kvLen}`, attrs.kvLen);
+  }
+  return {
+    blockSize: attrs.blockSize,
+    qLen: attrs.qLen,
+    kvLen: attrs.kvLen,
+    scale: resolveAttentionScale(FN, dims, attrs.scale),
+  };
+}
+
+/**
  * `EABlockSparseAttention`: attention that visits only the key blocks a compiled block mask lists (full
  * blocks without a per-element check, partial blocks through their bitmask) — see
  * {@link BlockSparseAttentionInputs} for the data layout backends implement. Reference:
@@ -633,5 +666,6 @@ export const blockSparseAttentionKernel = defineKernelContract<
     'partialMasks',
     'partialMaskOffsets',
   ],
+  resolveAttrs: resolveBlockSparseAttentionAttrs,
   reference: (inputs, attrs) => blockSparseAttentionReference(inputs, attrs),
 });

@@ -76,6 +76,30 @@ describeBackends('causalLinearAttentionKernel (reference)', () => {
     );
   });
 
+  it('follows the NaN rule: a NaN key or value at j reaches rows ≥ j only (also inside a chunk)', () => {
+    const [n, f, dv] = [40, 3, 4];
+    const phiQ = positive([1, 3, n, f], 21).data;
+    const phiK = positive([1, 3, n, f], 22).data;
+    const v = seededTensor([1, 3, n, dv], 23).data;
+    phiK[(0 * n + 13) * f + 1] = Number.NaN; // head 0, key 13: chunk 1 (rows 10–19) holds it
+    v[(1 * n + 27) * dv + 2] = Number.NaN; // head 1, value 27, column 2
+    phiQ[(2 * n + 5) * f] = Number.NaN; // head 2, query 5
+    const t = (x: Float64Array, w: number) => tf.tensor(Float32Array.from(x), [1, 3, n, w]);
+    const inputs = { phiQ: t(phiQ, f), phiK: t(phiK, f), v: t(v, dv) };
+    const out = causalLinearAttentionKernel.run(inputs, { chunkSize: 10, eps: 1e-12 });
+    const got = out.dataSync();
+    const want = causalLinearFloat64(phiQ, phiK, v, [3, n, f, dv], 1e-12);
+    want.forEach((e, i) => {
+      if (Number.isNaN(e)) expect(got[i], `element ${i}`).toBeNaN();
+      else
+        expect(Math.abs(got[i]! - e), `element ${i}: ${got[i]} vs ${e}`).toBeLessThanOrEqual(
+          1e-5 + 1e-4 * Math.abs(e),
+        );
+    });
+    expect(got.filter(Number.isNaN)).toHaveLength((n - 13) * dv + (n - 27) + dv);
+    tf.dispose([out, ...Object.values(inputs)]);
+  });
+
   it('gives zeros, not NaN, for rows whose normaliser is 0', () => {
     // Row 0 of φ(q) is all zeros (a ReLU feature map can do that): 0 / max(0, eps) = 0.
     const phiQ = tf.tensor4d([0, 0, 1, 2, 3, 1], [1, 1, 3, 2]);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { allFinite, matMulVisible } from '../attention-mask.js';
 import { InvalidArgumentError } from '../errors.js';
 import { rowBlocks } from '../row-blocks.js';
 import { assertNumber } from '../validation.js';
@@ -75,13 +76,16 @@ function causalLinearAttentionReference(
   assertNumber(FN, 'attrs.chunkSize', chunkSize, { integer: true, min: 1 });
   assertNumber(FN, 'attrs.eps', eps, { positive: true });
   const chunk = Math.min(chunkSize, n);
+  // NaN rule: a NaN key or value at position j reaches rows ≥ j only. Within a chunk the future keys are
+  // selected away (a mask multiply gives 0 · NaN = NaN) and their values kept out of the product.
+  const vFinite = allFinite(v);
   return tf.tidy(() => {
     const heads = (x: tf.Tensor, width: number) =>
       rowBlocks(tf.reshape(x, [b * h * n, width]) as tf.Tensor2D);
     const qHeads = heads(phiQ, f);
     const kHeads = heads(phiK, f);
     const vHeads = heads(v, dv);
-    const lower = tf.linalg.bandPart(tf.ones([chunk, chunk]), -1, 0);
+    const lower = tf.cast(tf.linalg.bandPart(tf.ones([chunk, chunk]), -1, 0), 'bool');
     const outs: tf.Tensor[] = [];
     for (let g = 0; g < b * h; g++) {
       outs.push(
@@ -98,7 +102,8 @@ function causalLinearAttentionReference(
             const kcT = k.rowsTransposed(start, size);
             const vc = vh.rowsWithOnes(start, size);
             const mask = size === chunk ? lower : tf.slice(lower, [0, 0], [size, size]);
-            let out = tf.matMul(tf.mul(tf.matMul(qc, kcT), mask), vc);
+            const scores = tf.where(mask, tf.matMul(qc, kcT), 0);
+            let out = matMulVisible(scores, vc, mask, vFinite);
             if (state !== undefined) out = tf.add(out, tf.matMul(qc, state));
             chunks.push(out);
             if (start + size < n) {

@@ -4,6 +4,7 @@ export {
   type FusedAttentionAttrs,
   type FusedAttentionInputs,
   fusedAttentionKernel,
+  resolveFusedAttentionAttrs,
 } from './fused-attention.js';
 export {
   defineKernelContract,

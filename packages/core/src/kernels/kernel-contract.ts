@@ -6,18 +6,26 @@ import { RegistryError } from '../errors.js';
  * `tf.registerKernel`, the typed inputs and attributes, and a reference implementation built from plain
  * tfjs ops. "Reference" always means this implementation.
  *
- * Calls go through {@link KernelContract.run}: when the active backend has a kernel registered under
- * `name`, tfjs runs it (`engine().runKernel`); otherwise the reference runs. Registered kernels are forward
- * kernels: training goes through the reference unless the backend also registers a gradient.
+ * Calls go through {@link KernelContract.run}: the attributes are validated and their defaults filled in
+ * first (`resolveAttrs`, the one place a contract's attribute rule lives), then, when the active backend
+ * has a kernel registered under `name`, tfjs runs it (`engine().runKernel`) with the resolved attributes;
+ * otherwise the reference runs. Registered kernels are forward kernels: training goes through the reference
+ * unless the backend also registers a gradient.
  */
 export interface KernelContract<Inputs extends Record<string, tf.Tensor>, Attrs extends object> {
   /** The tfjs kernel name, prefixed `EA` so it never collides with tfjs's own kernels. */
   readonly name: string;
   /** Names of the tensor inputs, in order. */
   readonly inputNames: readonly (keyof Inputs & string)[];
-  /** The reference implementation from tfjs ops. */
+  /** The reference implementation from tfjs ops (attributes resolved first, as in `run`). */
   readonly reference: (inputs: Inputs, attrs: Attrs) => tf.Tensor;
-  /** Runs the registered kernel for the active backend, or the reference. */
+  /**
+   * Validates the attributes and fills in their defaults (identity when the contract has no rule): what
+   * every path — registered kernel or reference — receives. Throws an `InvalidArgumentError` naming the
+   * attribute, what it must be and what it was.
+   */
+  readonly resolveAttrs: (inputs: Inputs, attrs: Attrs) => Attrs;
+  /** Resolves the attributes, then runs the registered kernel for the active backend, or the reference. */
   run(inputs: Inputs, attrs: Attrs): tf.Tensor;
 }
 
@@ -42,22 +50,29 @@ export function defineKernelContract<Inputs extends Record<string, tf.Tensor>, A
   name: string;
   inputNames: readonly (keyof Inputs & string)[];
   reference: (inputs: Inputs, attrs: Attrs) => tf.Tensor;
+  /** The attribute rule (validate, fill defaults); default: attributes pass as given. */
+  resolveAttrs?: (inputs: Inputs, attrs: Attrs) => Attrs;
 }): KernelContract<Inputs, Attrs> {
   if (contracts.has(spec.name)) throw new RegistryError(`Kernel contract "${spec.name}" is defined twice.`);
+  const resolveAttrs = spec.resolveAttrs ?? ((_inputs: Inputs, attrs: Attrs) => attrs);
   const contract: KernelContract<Inputs, Attrs> = Object.freeze({
-    ...spec,
+    name: spec.name,
+    inputNames: spec.inputNames,
+    resolveAttrs,
+    reference: (inputs: Inputs, attrs: Attrs) => spec.reference(inputs, resolveAttrs(inputs, attrs)),
     run(inputs: Inputs, attrs: Attrs): tf.Tensor {
+      const resolved = resolveAttrs(inputs, attrs);
       if (hasKernelFor(contract)) {
         return tf
           .engine()
           .runKernel(
             spec.name,
             inputs as unknown as tf.NamedTensorMap,
-            attrs as unknown as tf.NamedAttrMap,
+            resolved as unknown as tf.NamedAttrMap,
           ) as tf.Tensor;
       }
       warnReferenceFallback(spec.name);
-      return spec.reference(inputs, attrs);
+      return spec.reference(inputs, resolved);
     },
   });
   contracts.set(spec.name, contract as unknown as KernelContract<Record<string, tf.Tensor>, object>);

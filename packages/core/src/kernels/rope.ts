@@ -160,7 +160,12 @@ function rotate(
     const pairs = view.toPairs(x);
     const [bh, , channels] = pairs.shape;
     const input = tf.reshape(pairs, [bh, 1, 2, channels]) as tf.Tensor4D;
-    return view.fromPairs(tf.depthwiseConv2d(input, filter, 1, 'same'));
+    const rotated = view.fromPairs(tf.depthwiseConv2d(input, filter, 1, 'same'));
+    if (identity === 0) return rotated;
+    // NaN rule: the identity pairs computed 1·x_a − 0·x_b, and 0·(±∞) = NaN would reach the partner
+    // dimension; dimensions ≥ rotaryDim pass through by a select instead.
+    const pass = tf.greaterEqual(tf.range(0, headDim, 1, 'int32'), rotaryDim);
+    return tf.where(pass, x, rotated);
   });
 }
 
