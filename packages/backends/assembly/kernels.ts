@@ -23,23 +23,37 @@ const NEG_INF: f32 = -Infinity;
 /** Query tiles a dense work item holds at once (32 rows): each key block is reused by all of them from cache. */
 export const DENSE_TILES: i32 = 8;
 
-/** Bytes of one tile's state: qs [R][dp], o [R][dvp], m [R], l [R]. */
+/** Bytes of one tile's state: qs [R][dp], o [R][dvp], m [R], l [R], seen [R]. */
 function tileBytes(dp: i32, dvp: i32): i32 {
-  return 4 * R * (dp + dvp + 2);
+  return 4 * R * (dp + dvp + 3);
 }
 
-/** Bytes of scratch one thread needs: the score tile plus `tiles` tile states. */
+/** Bytes of scratch one thread needs: the score tile, its lane masks, and `tiles` tile states. */
 export function attentionScratchBytes(dp: i32, dvp: i32, tiles: i32): i32 {
-  return 4 * R * SCORE_TILE + tiles * tileBytes(dp, dvp) + 64;
+  return 8 * R * SCORE_TILE + tiles * tileBytes(dp, dvp) + 64;
+}
+
+/**
+ * 1 when the `n` float32 values at `x` (a multiple of 4) are all finite, else 0. The attention kernels take
+ * it for their values: finite values let masked keys go through p·v with p = 0 (0 · v = 0); otherwise the
+ * steps with masked keys select them away (0 · NaN would be NaN).
+ */
+export function allFinite(x: usize, n: i32): i32 {
+  const expMask = i32x4.splat(0x7f800000);
+  let bad = i32x4.splat(0);
+  for (let i = 0; i < n; i += 4)
+    bad = v128.or(bad, i32x4.eq(v128.and(v128.load(x + ((<usize>i) << 2)), expMask), expMask));
+  return v128.any_true(bad) ? 0 : 1;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // exp2 on 4 lanes: 2^x = 2^n · 2^f with n = round(x), |f| ≤ ½, 2^f by a degree-5 minimax polynomial
 // (relative error 7.5e-8, 2.5e-7 with float32 rounding: about 2 ulp). Lanes below −126 (including −∞:
-// masked scores) give exactly 0. Rounding adds and subtracts 1.5·2²³ (the sum's low mantissa bits are then
-// n, so 2^n's exponent field is one integer add and shift away), and the clamp is `pmax` (one maxps):
-// `nearest`, `trunc_sat` and IEEE `max` cost V8 a dozen instructions more per call. Valid for x ≤ 127,
-// which holds: the kernels only exponentiate s − max ≤ 0.
+// masked scores) give exactly 0; NaN lanes stay NaN (the `pmax` clamp keeps a NaN first operand and `lt`
+// is false for it), which is how a visible NaN score reaches its row's sum. Rounding adds and subtracts
+// 1.5·2²³ (the sum's low mantissa bits are then n, so 2^n's exponent field is one integer add and shift
+// away), and the clamp is `pmax` (one maxps): `nearest`, `trunc_sat` and IEEE `max` cost V8 a dozen
+// instructions more per call. Valid for x ≤ 127, which holds: the kernels only exponentiate s − max ≤ 0.
 
 function exp2v(x: v128): v128 {
   const lo = f32x4.splat(-126.0);
@@ -105,20 +119,27 @@ export function packKeys(k: usize, kp: usize, planes: i32, kvLen: i32, dp: i32):
   }
 }
 
-// Scratch of one thread: s [R][SCORE_TILE] (scores, then probabilities), then per tile of a work item:
-// qs [R][dp] (scaled queries), o [R][dvp] (unnormalised output), m [R] (running max, log2 domain), l [R]
-// (running sum). `selectTile` points qsPtr/oPtr/mPtr/lPtr at one tile's state.
+// Scratch of one thread: s [R][SCORE_TILE] (scores, then probabilities), ok [R][SCORE_TILE] (lane masks
+// of a masked step: all ones where row r may see the key), then per tile of a work item: qs [R][dp]
+// (scaled queries), o [R][dvp] (unnormalised output), m [R] (running max, log2 domain), l [R] (running
+// sum; NaN once a visible score was NaN), seen [R] (1 once a visible key was met while m was −∞).
+// `selectTile` points qsPtr/oPtr/mPtr/lPtr/seenPtr at one tile's state.
 let sPtr: usize = 0;
+let okPtr: usize = 0;
 let tilesPtr: usize = 0;
 let tileStride: usize = 0;
 let qsPtr: usize = 0;
 let oPtr: usize = 0;
 let mPtr: usize = 0;
 let lPtr: usize = 0;
+let seenPtr: usize = 0;
+/** Whether the current call's values are all finite (see {@link allFinite}). */
+let valuesFinite: bool = true;
 
 function setScratch(scratch: usize, dp: i32, dvp: i32): void {
   sPtr = (scratch + 15) & ~(<usize>15);
-  tilesPtr = sPtr + <usize>(R * SCORE_TILE * 4);
+  okPtr = sPtr + <usize>(R * SCORE_TILE * 4);
+  tilesPtr = okPtr + <usize>(R * SCORE_TILE * 4);
   tileStride = <usize>tileBytes(dp, dvp);
 }
 
@@ -127,6 +148,7 @@ function selectTile(i: i32, dp: i32, dvp: i32): void {
   oPtr = qsPtr + <usize>(R * dp * 4);
   mPtr = oPtr + <usize>(R * dvp * 4);
   lPtr = mPtr + <usize>(R * 4);
+  seenPtr = lPtr + <usize>(R * 4);
 }
 
 /**
@@ -153,14 +175,20 @@ function beginTile(qRow0: usize, rows: i32, dp: i32, dvp: i32, scale: f32): void
     for (let dd = 0; dd < dvp; dd += 4) v128.store(oPtr + <usize>((r * dvp + dd) * 4), f32x4.splat(0));
     store<f32>(mPtr + <usize>(r * 4), NEG_INF);
     store<f32>(lPtr + <usize>(r * 4), 0);
+    store<i32>(seenPtr + <usize>(r * 4), 0);
   }
 }
 
-/** Writes out[row] = o / l for the tile's rows (rows without an allowed key give 0). */
+/**
+ * Writes out[row] = o / l for the tile's rows. The NaN rule of the float64 reference: l is NaN when a
+ * visible score was NaN (the row is NaN); l = 0 means the running max never left −∞, so the row either has
+ * no allowed key (0) or saw only −∞ scores (the reference's exp(−∞ − (−∞)) is NaN).
+ */
 function endTile(outRow0: usize, rows: i32, dvp: i32): void {
   for (let r = 0; r < rows; r++) {
     const l = load<f32>(lPtr + <usize>(r * 4));
-    const inv = f32x4.splat(l > 0 ? <f32>1 / l : 0);
+    const seen = load<i32>(seenPtr + <usize>(r * 4)) !== 0;
+    const inv = f32x4.splat(l !== 0 ? <f32>1 / l : seen ? <f32>NaN : <f32>0);
     const dst = outRow0 + <usize>(r * dvp * 4);
     const src = oPtr + <usize>(r * dvp * 4);
     for (let dd = 0; dd < dvp; dd += 4)
@@ -242,6 +270,7 @@ function stepKeys(
     const lov = i32x4.splat(k0);
     for (let r = 0; r < R; r++) {
       const srow = sPtr + <usize>(r * SCORE_TILE * 4);
+      const okRow = okPtr + <usize>(r * SCORE_TILE * 4);
       const hiv = i32x4.splat(min(k1 - 1, causalLimit + r));
       const bits = maskRows + <usize>(r * maskWords * 4);
       for (let j = 0; j < padded; j += 4) {
@@ -267,7 +296,9 @@ function stepKeys(
           ok = v128.and(ok, i32x4.ne(v128.and(i32x4.splat(b4), laneBit), i32x4.splat(0)));
         }
         const at = srow + ((<usize>j) << 2);
+        // A select, not an add: a masked NaN score must vanish.
         v128.store(at, v128.bitselect(v128.load(at), f32x4.splat(NEG_INF), ok));
+        v128.store(okRow + ((<usize>j) << 2), ok);
       }
     }
   }
@@ -283,7 +314,20 @@ function stepKeys(
     const mOld = load<f32>(mPtr + <usize>(r * 4));
     const mNew = max(mOld, mx);
     if (mNew === NEG_INF) {
-      for (let j = 0; j < padded; j += 4) v128.store(srow + ((<usize>j) << 2), f32x4.splat(0));
+      // No finite or +∞ score in the row yet (rare: a masked row, or NaN / −∞ scores, which `pmax` skips).
+      // The NaN rule is settled here, off the hot path: a visible NaN score makes the row NaN (l = NaN
+      // stays NaN), and a visible key is remembered (a row of only −∞ scores is NaN, see endTile).
+      const okRow = okPtr + <usize>(r * SCORE_TILE * 4);
+      let nan = i32x4.splat(0);
+      let visible = exact ? i32x4.splat(-1) : i32x4.splat(0);
+      for (let j = 0; j < padded; j += 4) {
+        const s = v128.load(srow + ((<usize>j) << 2));
+        nan = v128.or(nan, f32x4.ne(s, s));
+        if (!exact) visible = v128.or(visible, v128.load(okRow + ((<usize>j) << 2)));
+        v128.store(srow + ((<usize>j) << 2), f32x4.splat(0));
+      }
+      if (v128.any_true(nan)) store<f32>(lPtr + <usize>(r * 4), <f32>NaN);
+      if (v128.any_true(visible)) store<i32>(seenPtr + <usize>(r * 4), 1);
       continue;
     }
     const mvNew = f32x4.splat(mNew);
@@ -307,8 +351,12 @@ function stepKeys(
         v128.store(orow + ((<usize>dd) << 2), f32x4.mul(v128.load(orow + ((<usize>dd) << 2)), av));
     }
   }
-  // o[r] += Σ_j p[r][j] · v[a0 + j] over the keys that exist (p is 0 for the masked ones).
-  const n = width;
+  if (!exact && !valuesFinite) {
+    accumulateVisibleValues(vPlane, dvp, a0, k0, k1);
+    return;
+  }
+  // o[r] += Σ_j p[r][j] · v[j] over keys [k0, k1) (p is 0 for the masked ones, and the values are finite
+  // or every key is visible: no 0 · NaN).
   for (let dc = 0; dc < dvp; dc += 8) {
     let a00 = f32x4.splat(0),
       a01 = f32x4.splat(0),
@@ -318,11 +366,11 @@ function stepKeys(
       a21 = f32x4.splat(0),
       a30 = f32x4.splat(0),
       a31 = f32x4.splat(0);
-    let vb = vPlane + (<usize>a0 * <usize>dvp + <usize>dc) * 4;
+    let vb = vPlane + (<usize>k0 * <usize>dvp + <usize>dc) * 4;
     const vStride = (<usize>dvp) << 2;
     // One pointer into the score rows, with the other rows at constant offsets (SCORE_TILE·4 bytes apart).
-    let sp = sPtr;
-    const sEnd = sPtr + ((<usize>n) << 2);
+    let sp = sPtr + ((<usize>(k0 - a0)) << 2);
+    const sEnd = sPtr + ((<usize>(k1 - a0)) << 2);
     while (sp < sEnd) {
       const v0 = v128.load(vb);
       const v1 = v128.load(vb, 16);
@@ -357,10 +405,70 @@ function stepKeys(
 }
 
 /**
+ * p·v of a masked step whose values hold NaN or ±∞: like the loop at the end of {@link stepKeys}, but each
+ * row's product is selected by its lane mask (ok), so a masked key's value never reaches the row even when
+ * it is NaN (0 · NaN = NaN). Only calls whose values are not all finite come here.
+ */
+function accumulateVisibleValues(vPlane: usize, dvp: i32, a0: i32, k0: i32, k1: i32): void {
+  const rowBytes = SCORE_TILE * 4;
+  for (let dc = 0; dc < dvp; dc += 8) {
+    let a00 = f32x4.splat(0),
+      a01 = f32x4.splat(0),
+      a10 = f32x4.splat(0),
+      a11 = f32x4.splat(0);
+    let a20 = f32x4.splat(0),
+      a21 = f32x4.splat(0),
+      a30 = f32x4.splat(0),
+      a31 = f32x4.splat(0);
+    let vb = vPlane + (<usize>k0 * <usize>dvp + <usize>dc) * 4;
+    const vStride = (<usize>dvp) << 2;
+    let sp = sPtr + ((<usize>(k0 - a0)) << 2);
+    let op = okPtr + ((<usize>(k0 - a0)) << 2);
+    const sEnd = sPtr + ((<usize>(k1 - a0)) << 2);
+    while (sp < sEnd) {
+      const v0 = v128.load(vb);
+      const v1 = v128.load(vb, 16);
+      let x = v128.load32_splat(sp);
+      let m = v128.load32_splat(op);
+      a00 = v128.bitselect(madd(x, v0, a00), a00, m);
+      a01 = v128.bitselect(madd(x, v1, a01), a01, m);
+      x = v128.load32_splat(sp, rowBytes);
+      m = v128.load32_splat(op, rowBytes);
+      a10 = v128.bitselect(madd(x, v0, a10), a10, m);
+      a11 = v128.bitselect(madd(x, v1, a11), a11, m);
+      x = v128.load32_splat(sp, rowBytes * 2);
+      m = v128.load32_splat(op, rowBytes * 2);
+      a20 = v128.bitselect(madd(x, v0, a20), a20, m);
+      a21 = v128.bitselect(madd(x, v1, a21), a21, m);
+      x = v128.load32_splat(sp, rowBytes * 3);
+      m = v128.load32_splat(op, rowBytes * 3);
+      a30 = v128.bitselect(madd(x, v0, a30), a30, m);
+      a31 = v128.bitselect(madd(x, v1, a31), a31, m);
+      vb += vStride;
+      sp += 4;
+      op += 4;
+    }
+    const o0 = oPtr + ((<usize>dc) << 2);
+    const o1 = o0 + <usize>(dvp * 4),
+      o2 = o0 + <usize>(dvp * 8),
+      o3 = o0 + <usize>(dvp * 12);
+    v128.store(o0, f32x4.add(v128.load(o0), a00));
+    v128.store(o0, f32x4.add(v128.load(o0, 16), a01), 16);
+    v128.store(o1, f32x4.add(v128.load(o1), a10));
+    v128.store(o1, f32x4.add(v128.load(o1, 16), a11), 16);
+    v128.store(o2, f32x4.add(v128.load(o2), a20));
+    v128.store(o2, f32x4.add(v128.load(o2, 16), a21), 16);
+    v128.store(o3, f32x4.add(v128.load(o3), a30));
+    v128.store(o3, f32x4.add(v128.load(o3, 16), a31), 16);
+  }
+}
+
+/**
  * Dense attention, flash-style: every work item (32 query rows of a plane, taken from `counter`) walks
  * the keys in steps of SCORE_TILE with an online softmax; causal tiles stop at their last visible key
  * (bottom-right aligned: row i sees keys ≤ i + kvLen − qLen). Planes are batch·heads; query plane p uses
- * key/value plane ⌊p / group⌋ (grouped-query attention). `scale` already includes log2 e.
+ * key/value plane ⌊p / group⌋ (grouped-query attention). `scale` already includes log2 e. `vFinite`: 1
+ * when the values are all finite ({@link allFinite}). NaN rule as the float64 reference (see endTile).
  */
 export function attention(
   q: usize,
@@ -375,10 +483,12 @@ export function attention(
   dvp: i32,
   scale: f32,
   causal: i32,
+  vFinite: i32,
   counter: usize,
   scratch: usize,
 ): void {
   setScratch(scratch, dp, dvp);
+  valuesFinite = vFinite !== 0;
   const rowsPerItem = R * DENSE_TILES;
   const itemsPerPlane = (qLen + rowsPerItem - 1) / rowsPerItem;
   const chunks = (kvLen + 7) >> 3;
@@ -426,7 +536,7 @@ export function attention(
  * block), the visited key blocks in ascending order as (block, partial-mask index or −1) pairs of i32;
  * `listStarts[row]..listStarts[row + 1]` delimit them (pairs). `masks` is [P][bs][words] of u32 bitmasks.
  * A work item is one query block (its 4-row tiles share the list); unlisted key blocks are never touched.
- * Scratch must hold ⌈bs / 4⌉ tiles.
+ * Scratch must hold ⌈bs / 4⌉ tiles. `vFinite` as in {@link attention}.
  */
 export function blockSparseAttention(
   q: usize,
@@ -448,10 +558,12 @@ export function blockSparseAttention(
   lists: usize,
   masks: usize,
   words: i32,
+  vFinite: i32,
   counter: usize,
   scratch: usize,
 ): void {
   setScratch(scratch, dp, dvp);
+  valuesFinite = vFinite !== 0;
   const qBlocks = (qLen + bs - 1) / bs;
   const chunks = (kvLen + 7) >> 3;
   const total = batch * heads * qBlocks;

@@ -52,6 +52,7 @@ function expectShape(name: string, t: tf.TensorInfo | undefined, shape: number[]
  * | `lists` | byte offset of its `pairs`, i32 `[entries, 2]`: (key block, partial-mask index or −1) |
  * | `masks` | byte offset of `partialMasks`, u32 `[P, bs, words]` |
  * | `words` | `⌈bs / 32⌉` |
+ * | `vFinite` | 1 when v holds no NaN or ±∞ (`AttentionBuffers.vFinite`) |
  * | `counter` | byte offset of the shared i32 work-item counter (zeroed) |
  * | `scratch` | byte offset of this thread's scratch (`attentionScratchBytes(dp, dvp, ⌈bs / 4⌉)`) |
  */
@@ -75,6 +76,7 @@ const BLOCK_SPARSE_ATTENTION = wasmFunction('blockSparseAttention', [
   'lists',
   'masks',
   'words',
+  'vFinite',
   'counter',
   'scratch',
 ] as const);
@@ -84,7 +86,9 @@ const BLOCK_SPARSE_ATTENTION = wasmFunction('blockSparseAttention', [
  * loop run only over the key blocks a compiled BlockMask lists — full blocks without a per-element check,
  * partial blocks through their bitmask — so the work is proportional to the visited blocks (layout:
  * FlexAttention's BlockMask, https://arxiv.org/abs/2412.05496; Child et al. 2019,
- * https://arxiv.org/abs/1904.10509). Rows without an allowed key give zeros, as in the reference.
+ * https://arxiv.org/abs/1904.10509). Rows without an allowed key give zeros, as in the reference,
+ * and NaN and ±∞ follow core's NaN rule: keys under a 0 bit, in skipped blocks or past a block's end never
+ * contribute, even holding NaN.
  *
  * @example
  * ```ts
@@ -106,13 +110,10 @@ function blockSparseAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
       k: tf.TensorInfo;
       v: tf.TensorInfo;
     } & MaskInputs;
-    const { blockSize: bs, qLen, kvLen, scale } = attrs as unknown as BlockSparseAttentionAttrs;
+    // Core's contract resolved the attributes (blockSize an integer ≥ 1, qLen / kvLen equal to the inputs'
+    // lengths, a number scale > 0) before dispatching.
+    const { blockSize: bs, qLen, kvLen, scale } = attrs as unknown as Required<BlockSparseAttentionAttrs>;
     const dims = attentionDims(FN, q, k, v);
-    if (!Number.isInteger(bs) || bs < 1)
-      throw new InvalidArgumentError(FN, 'attrs.blockSize', 'an integer ≥ 1', bs);
-    if (qLen !== dims.qLen) throw new InvalidArgumentError(FN, 'attrs.qLen', `q's length ${dims.qLen}`, qLen);
-    if (kvLen !== dims.kvLen)
-      throw new InvalidArgumentError(FN, 'attrs.kvLen', `k's length ${dims.kvLen}`, kvLen);
     const qBlocks = Math.ceil(qLen / bs);
     const kvBlocks = Math.ceil(kvLen / bs);
     const words = Math.ceil(bs / 32);
@@ -181,6 +182,7 @@ function blockSparseAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
       lists: pairsAt,
       masks: masksAt,
       words,
+      vFinite: buf.vFinite,
       counter: buf.counter,
       scratch: buf.scratch[t]!,
     }));

@@ -8,6 +8,32 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerWasmKernels, unregisterWasmKernels } from '../../runtime/wasm/register-wasm-kernels.js';
+import { expectNaNRule } from '../fused-attention/testing/nan-rule-cases.js';
+
+/** Causal linear attention in float64 from its definition: out_i = Σ_{j≤i} (φq_i·φk_j) v_j / max(Σ_{j≤i} φq_i·φk_j, eps). */
+function causalLinearFloat64(
+  phiQ: ArrayLike<number>,
+  phiK: ArrayLike<number>,
+  v: ArrayLike<number>,
+  [planes, n, f, dv]: [number, number, number, number],
+  eps: number,
+): Float64Array {
+  const out = new Float64Array(planes * n * dv);
+  for (let p = 0; p < planes; p++)
+    for (let i = 0; i < n; i++) {
+      const num = new Float64Array(dv);
+      let den = 0;
+      for (let j = 0; j <= i; j++) {
+        let w = 0;
+        for (let t = 0; t < f; t++) w += phiQ[(p * n + i) * f + t]! * phiK[(p * n + j) * f + t]!;
+        den += w;
+        for (let c = 0; c < dv; c++) num[c]! += w * v[(p * n + j) * dv + c]!;
+      }
+      // Math.max(NaN, eps) is NaN, like the kernels' max.
+      for (let c = 0; c < dv; c++) out[(p * n + i) * dv + c] = num[c]! / Math.max(den, eps);
+    }
+  return out;
+}
 
 const CASES = [
   { b: 1, h: 2, n: 100, f: 16, dv: 16, chunkSize: 32 },
@@ -42,6 +68,23 @@ for (const threads of [1, 2]) {
         });
         tf.dispose([phiQ, phiK, v, expected]);
       });
+    });
+
+    it('follows the NaN rule: a NaN key or value at j reaches rows ≥ j only, a NaN query its row', () => {
+      const [n, f, dv] = [90, 6, 5];
+      const phiQ = Float32Array.from(seededTensor([1, 3, n, f], 61).data, (x) => Math.exp(x / 2));
+      const phiK = Float32Array.from(seededTensor([1, 3, n, f], 62).data, (x) => Math.exp(x / 2));
+      const v = Float32Array.from(seededTensor([1, 3, n, dv], 63).data);
+      phiK[(0 * n + 37) * f + 2] = Number.NaN; // head 0, key 37 (inside the reference's second chunk of 32)
+      v[(1 * n + 60) * dv + 3] = Number.NaN; // head 1, value 60, column 3
+      phiQ[(2 * n + 20) * f] = Number.NaN; // head 2, query 20
+      const t = (x: Float32Array, w: number) => tf.tensor(x, [1, 3, n, w]);
+      const inputs = { phiQ: t(phiQ, f), phiK: t(phiK, f), v: t(v, dv) };
+      const out = causalLinearAttentionKernel.run(inputs, { chunkSize: 32, eps: 1e-6 });
+      const got = out.dataSync();
+      expectNaNRule(got, causalLinearFloat64(phiQ, phiK, v, [3, n, f, dv], 1e-6), backend);
+      expect(got.filter(Number.isNaN)).toHaveLength((n - 37) * dv + (n - 60) + dv);
+      tf.dispose([out, ...Object.values(inputs)]);
     });
 
     it('returns 0, not NaN, where the normaliser is 0 (eps floor)', () => {

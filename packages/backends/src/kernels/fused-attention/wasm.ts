@@ -21,6 +21,7 @@ import { defineKernelImplementation } from '../kernel-implementation.js';
  * | `dp`, `dvp` | head dim and value dim, padded to multiples of 8 |
  * | `scale` | the softmax scale times log2(e) (the kernel exponentiates with exp2) |
  * | `causal` | 1: bottom-right aligned causal mask (query i sees keys ≤ i + kvLen − qLen), 0: none |
+ * | `vFinite` | 1 when v holds no NaN or ±∞ (`AttentionBuffers.vFinite`) |
  * | `counter` | byte offset of the shared i32 work-item counter (zeroed) |
  * | `scratch` | byte offset of this thread's scratch (`attentionScratchBytes(dp, dvp, DENSE_TILES)`) |
  */
@@ -37,6 +38,7 @@ const ATTENTION = wasmFunction('attention', [
   'dvp',
   'scale',
   'causal',
+  'vFinite',
   'counter',
   'scratch',
 ] as const);
@@ -46,6 +48,8 @@ const ATTENTION = wasmFunction('attention', [
  * (8 register tiles of 4) × 128 keys with an online softmax (FlashAttention, Dao et al. 2022, https://arxiv.org/abs/2205.14135),
  * causal tiles stopping at their last visible key, grouped-query heads reading their shared kv head. The
  * threads take tiles from a shared atomic counter (balanced under causal masks and a busy OS). Memory O(N·d): no score matrix is materialised.
+ * NaN and ±∞ follow core's NaN rule (as the float64 reference): a row sees exactly the NaNs of its visible
+ * keys; masked keys never contribute; rows without a visible key are 0.
  *
  * @example
  * ```ts
@@ -62,7 +66,8 @@ export const fusedAttentionWasm = defineKernelImplementation({
 function fusedAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { q, k, v } = inputs as { q: tf.TensorInfo; k: tf.TensorInfo; v: tf.TensorInfo };
-    const { scale, causal } = attrs as unknown as FusedAttentionAttrs;
+    // Core's contract resolved the attributes (a number scale > 0, a boolean causal) before dispatching.
+    const { scale, causal } = attrs as unknown as Required<FusedAttentionAttrs>;
     const dims = attentionDims(fusedAttentionKernel.name, q, k, v);
     const kb = backend as tf.KernelBackend;
     const buf = loadAttentionOperands(rt, kb, q, k, v, dims, DENSE_TILES);
@@ -80,6 +85,7 @@ function fusedAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
       dvp: buf.dvp,
       scale: scale * Math.LOG2E,
       causal: causal ? 1 : 0,
+      vFinite: buf.vFinite,
       counter: buf.counter,
       scratch: buf.scratch[t]!,
     }));

@@ -8,6 +8,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerWasmKernels, unregisterWasmKernels } from '../../runtime/wasm/register-wasm-kernels.js';
+import { expectNaNRule } from '../fused-attention/testing/nan-rule-cases.js';
 
 // Both layouts, full and partial rotary dims (including half-split with rotaryDim not dividing headDim, and
 // rotary halves that are not multiples of the 4-lane SIMD step).
@@ -29,6 +30,25 @@ describeBackends('ropeWasm', (backend) => {
   });
 
   CASES.forEach((c, i) => {
+    it(`follows the NaN rule: a NaN or ±∞ reaches its rotation pair only (${c.layout}, d=${c.d})`, () => {
+      const data = Float32Array.from(seededTensor([c.b, c.h, c.n, c.d], 60 + i).data);
+      data[3] = Number.NaN; // a rotated dimension (or its pair) of row 0
+      data[data.length - 1] = Number.POSITIVE_INFINITY; // the last dimension of the last row
+      data[c.d * 2 + 1] = Number.NEGATIVE_INFINITY;
+      const x = tf.tensor(data, [c.b, c.h, c.n, c.d]);
+      const angles = tf.outerProduct(
+        tf.range(0, c.n),
+        tf.tensor1d(Array.from({ length: c.rotaryDim / 2 }, (_, j) => 10000 ** ((-2 * j) / c.rotaryDim))),
+      );
+      const inputs = { x, cos: tf.cos(angles), sin: tf.sin(angles) };
+      const attrs = { layout: c.layout, rotaryDim: c.rotaryDim };
+      const expected = ropeKernel.reference(inputs, attrs);
+      const out = ropeKernel.run(inputs, attrs);
+      expectNaNRule(out.dataSync(), expected.dataSync(), `${backend} ${c.layout}`);
+      expect(out.dataSync().filter(Number.isNaN).length).toBeGreaterThan(0);
+      tf.dispose([x, angles, expected, out, ...Object.values(inputs)]);
+    });
+
     it(`equals the tfjs-ops reference (${c.layout}, d=${c.d}, rotaryDim=${c.rotaryDim})`, () => {
       const x = seededTensor([c.b, c.h, c.n, c.d], 50 + i).tensor;
       const angles = tf.outerProduct(

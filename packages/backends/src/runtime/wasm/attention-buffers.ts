@@ -26,6 +26,16 @@ const ATTENTION_SCRATCH_BYTES = wasmFunction('attentionScratchBytes', ['dp', 'dv
  */
 const PACK_KEYS = wasmFunction('packKeys', ['k', 'kp', 'planes', 'kvLen', 'dp'] as const);
 
+/**
+ * `allFinite` — 1 when `n` float32 values are all finite, else 0 (one SIMD pass).
+ *
+ * | parameter | meaning |
+ * | --- | --- |
+ * | `x` | byte offset of the values |
+ * | `n` | how many (a multiple of 4) |
+ */
+const ALL_FINITE = wasmFunction('allFinite', ['x', 'n'] as const);
+
 /** Byte offsets of the attention operands in kernel memory (head dims padded to multiples of 8). */
 export interface AttentionBuffers {
   q: number;
@@ -38,6 +48,11 @@ export interface AttentionBuffers {
   counter: number;
   dp: number;
   dvp: number;
+  /**
+   * 1 when v holds no NaN or ±∞ (the kernels' `vFinite`): masked keys may then go through p·v with p = 0;
+   * otherwise the kernels select them away, so that a masked NaN value reaches no row (the NaN rule).
+   */
+  vFinite: number;
 }
 
 const pad8 = (x: number) => Math.ceil(x / 8) * 8;
@@ -79,5 +94,6 @@ export function loadAttentionOperands(
   copyRowsIn(readInput(backend, k), arena.f32(kb, kRows * dp), kRows, dims.headDim, dp);
   copyRowsIn(readInput(backend, v), arena.f32(vb, kRows * dvp), kRows, dims.valueDim, dvp);
   rt.call(PACK_KEYS, { k: kb, kp, planes: kvPlanes, kvLen: dims.kvLen, dp });
-  return { q: qb, kp, v: vb, out, scratch, counter, dp, dvp };
+  const vFinite = rt.call(ALL_FINITE, { x: vb, n: kRows * dvp });
+  return { q: qb, kp, v: vb, out, scratch, counter, dp, dvp, vFinite };
 }

@@ -34,4 +34,26 @@ describe('the kernels’ vector exp2', () => {
     expect(belowRange).toEqual([0, 0, 0, 0]); // −126.0001, −127, −1e6, −∞
     expect(worst).toBeGreaterThan(0); // the comparison saw real rounding, not a copy
   });
+
+  it('keeps NaN lanes NaN (how a visible NaN score reaches its row), next to finite lanes', async () => {
+    const kernels = await instantiateKernelModule();
+    const arena = new KernelArena(kernels, kernels.heapBase);
+    const values = [Number.NaN, -Infinity, 0, Number.NaN, -200, Number.NaN, -1, -0];
+    const xp = arena.alloc(4 * values.length);
+    const op = arena.alloc(4 * values.length);
+    arena.f32(xp, values.length).set(values);
+    kernels.exports.exp2Batch(xp, op, values.length);
+    const out = Array.from(arena.f32(op, values.length));
+    // Finite lanes within the polynomial's 2 ulp (2^0 is 1 + 2^-23 here).
+    expect(out.map((y) => (Number.isNaN(y) ? 'NaN' : Math.round(y * 1e6) / 1e6))).toEqual([
+      'NaN',
+      0,
+      1,
+      'NaN',
+      0,
+      'NaN',
+      0.5,
+      1,
+    ]);
+  });
 });

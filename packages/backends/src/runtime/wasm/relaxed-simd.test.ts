@@ -9,8 +9,16 @@ import { andMasks, causal, createBlockMask, slidingWindow } from '@efficient-att
 import { expectNoLeaks, expectTensorsClose, seededTensor } from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
+import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wasmRelaxedSimdSupported } from '../../capability-report.js';
+import {
+  bandedRandomAllowed,
+  compileBlockMask,
+  expectNaNRule,
+  poisonedInputs,
+  poisonedShapeArbitrary,
+} from '../../kernels/fused-attention/testing/nan-rule-cases.js';
 import { ternaryInputs } from '../../kernels/ternary-matmul/testing/ternary-inputs.js';
 import { enableNodeWasmRelaxedSimd } from '../../node-wasm-relaxed-simd.js';
 import { registerWasmKernels, unregisterWasmKernels } from './register-wasm-kernels.js';
@@ -76,6 +84,53 @@ describe('the relaxed-SIMD build (kernels-relaxed.wasm)', () => {
     const out = blockSparseAttentionKernel.run(inputs, attrs);
     expectTensorsClose(out, expected, { atol: 2e-5, rtol: 1e-4 });
     tf.dispose([q, k, v, expected, out, ...Object.values(maskTensors)]);
+  });
+
+  it('fused attention follows the NaN rule of the float64 reference (property)', async () => {
+    await registerWasmKernels({ threads: 2, simd: 'relaxed-simd' });
+    fc.assert(
+      fc.property(poisonedShapeArbitrary(), (p) => {
+        const c = poisonedInputs(p);
+        const { q, k, v } = c.tensors();
+        const out = fusedAttentionKernel.run({ q, k, v }, { causal: p.causal });
+        const got = out.dataSync();
+        tf.dispose([q, k, v, out]);
+        expectNaNRule(got, c.reference(), JSON.stringify(p));
+      }),
+      { numRuns: 40, seed: 2122 },
+    );
+  });
+
+  it('block-sparse attention follows the NaN rule of the float64 reference (property)', async () => {
+    await registerWasmKernels({ threads: 2, simd: 'relaxed-simd' });
+    const blockCase = fc.record({
+      shape: poisonedShapeArbitrary(100),
+      blockSize: fc.integer({ min: 1, max: 40 }),
+      band: fc.integer({ min: 0, max: 16 }),
+    });
+    fc.assert(
+      fc.property(blockCase, ({ shape: p, blockSize, band }) => {
+        const c = poisonedInputs(p);
+        const pattern = bandedRandomAllowed(p.seed, band, 0.3);
+        const shift = p.kvLen - p.qLen;
+        const allowed = (_b: number, _h: number, q: number, kv: number) =>
+          (!p.causal || kv <= q + shift) && pattern(0, 0, q, kv);
+        const mask = compileBlockMask(allowed, 1, 1, p.qLen, p.kvLen, blockSize);
+        const { q, k, v } = c.tensors();
+        const out = blockSparseAttentionKernel.run(
+          { q, k, v, ...mask },
+          { blockSize, qLen: p.qLen, kvLen: p.kvLen },
+        );
+        const got = out.dataSync();
+        tf.dispose([q, k, v, out, ...Object.values(mask)]);
+        expectNaNRule(
+          got,
+          c.reference((_b, _h, qi, kv) => pattern(0, 0, qi, kv)),
+          JSON.stringify(p),
+        );
+      }),
+      { numRuns: 40, seed: 2123 },
+    );
   });
 
   it('causal linear attention equals the chunked reference', async () => {
