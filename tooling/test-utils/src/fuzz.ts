@@ -130,7 +130,7 @@ function checkError(error: unknown, options: ContractOptions): void {
   }
 }
 
-function checkAfter(options: ContractOptions, before: number, started: number, threw: boolean): void {
+function checkAfter(options: ContractOptions, before: number, started: number, thrown?: unknown): void {
   const elapsed = performance.now() - started;
   const box = options.timeBoxMs ?? DEFAULT_CASE_TIME_BOX_MS;
   if (elapsed > box) {
@@ -138,7 +138,11 @@ function checkAfter(options: ContractOptions, before: number, started: number, t
   }
   const leaked = tf.memory().numTensors - before;
   if (leaked !== 0) {
-    fail(options.property, `${leaked} tensor(s) leaked${threw ? ' by a call that threw' : ''}`);
+    const why =
+      thrown === undefined
+        ? ''
+        : ` by a call that threw ${(thrown as Error).name}: ${(thrown as Error).message}`;
+    fail(options.property, `${leaked} tensor(s) leaked${why}`, thrown);
   }
 }
 
@@ -168,14 +172,14 @@ export function expectContract(run: () => unknown, options: ContractOptions): Co
     outcome = 'held';
   } catch (error) {
     checkError(error, options);
-    checkAfter(options, before, started, true);
+    checkAfter(options, before, started, error);
     options.report?.count(options.property, 'clear-error');
     return 'clear-error';
   }
   if (options.mustThrow) {
     fail(options.property, 'expected a typed error naming a parameter, but the call returned normally');
   }
-  checkAfter(options, before, started, false);
+  checkAfter(options, before, started);
   options.report?.count(options.property, outcome);
   return outcome;
 }
@@ -201,7 +205,7 @@ export async function expectContractAsync(
   } catch (error) {
     if (error instanceof Error && error.message.includes('time box (a hang)')) throw error;
     checkError(error, options);
-    checkAfter(options, before, started, true);
+    checkAfter(options, before, started, error);
     options.report?.count(options.property, 'clear-error');
     return 'clear-error';
   } finally {
@@ -210,7 +214,7 @@ export async function expectContractAsync(
   if (options.mustThrow) {
     fail(options.property, 'expected a typed error naming a parameter, but the call returned normally');
   }
-  checkAfter(options, before, started, false);
+  checkAfter(options, before, started);
   options.report?.count(options.property, 'held');
   return 'held';
 }

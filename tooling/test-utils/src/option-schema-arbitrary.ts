@@ -32,9 +32,14 @@ export interface SchemaArbitraryOptions {
   omit?: readonly string[];
   /** Longest generated integer list (default 4). */
   maxListLength?: number;
+  /**
+   * Keep non-integer numbers strictly inside their bounds (for options documented as open intervals, such as
+   * entmax's α in (1.01, 2), whose schema can only state inclusive bounds). Default false: bounds included.
+   */
+  interior?: boolean;
 }
 
-function numberArbitrary(spec: OptionSpecLike, span: number): fc.Arbitrary<number> {
+function numberArbitrary(spec: OptionSpecLike, span: number, interior: boolean): fc.Arbitrary<number> {
   const positive = spec.positive === true;
   if (spec.integer) {
     const lo = Math.max(spec.min ?? (positive ? 1 : 0), positive ? 1 : Number.NEGATIVE_INFINITY);
@@ -43,6 +48,10 @@ function numberArbitrary(spec: OptionSpecLike, span: number): fc.Arbitrary<numbe
   }
   const lo = Math.max(spec.min ?? 0, positive ? 1e-3 : Number.NEGATIVE_INFINITY);
   const hi = Math.min(spec.max ?? lo + span, lo + span);
+  if (interior && hi > lo) {
+    const margin = (hi - lo) * 1e-3;
+    return fc.double({ min: lo + margin, max: hi - margin, noNaN: true, noDefaultInfinity: true });
+  }
   const bounds = [lo, hi].filter((x) => !(positive && x <= 0));
   return fc.oneof(
     fc.constantFrom(...bounds),
@@ -53,12 +62,12 @@ function numberArbitrary(spec: OptionSpecLike, span: number): fc.Arbitrary<numbe
 /** An arbitrary of valid values of one spec (undefined when it cannot generate one: a free string). */
 export function validOptionValueArbitrary(
   spec: OptionSpecLike,
-  options: { span?: number; maxListLength?: number } = {},
+  options: { span?: number; maxListLength?: number; interior?: boolean } = {},
 ): fc.Arbitrary<unknown> | undefined {
   const span = options.span ?? 16;
   switch (spec.type) {
     case 'number':
-      return numberArbitrary(spec, span);
+      return numberArbitrary(spec, span, options.interior === true);
     case 'boolean':
       return fc.boolean();
     case 'enum':
@@ -85,7 +94,9 @@ export function invalidOptionValueArbitrary(spec: OptionSpecLike): fc.Arbitrary<
     case 'boolean':
       return invalidBooleanArbitrary();
     case 'enum':
-      return fc.constantFrom(`not-${spec.values?.[0] ?? 'a-value'}`, 3, null, true);
+      // No numbers: a schema cannot say "an integer or 'auto'" (performer's numFeatures), so an enum option
+      // may accept numbers its schema does not list.
+      return fc.constantFrom(`not-${spec.values?.[0] ?? 'a-value'}`, true, {});
     case 'string':
       return fc.constantFrom(42, null, true, {});
     case 'integer-list':
@@ -124,6 +135,7 @@ export function validOptionsArbitrary(
       validOptionValueArbitrary(spec, {
         ...(options.span === undefined ? {} : { span: options.span }),
         ...(options.maxListLength === undefined ? {} : { maxListLength: options.maxListLength }),
+        ...(options.interior ? { interior: true } : {}),
       });
     if (value === undefined) continue;
     entries[key] = fc.option(value, { nil: undefined, freq: spec.default === undefined ? 5 : 2 });
