@@ -138,9 +138,8 @@ describeBackends('backends fuzz: wasm kernels', (backend) => {
     );
   });
 
-  // Issue 21 (one NaN rule): a NaN input gives zeros instead of NaN through the wasm/cpu fused and
-  // block-sparse kernels. Owned by the kernels' NaN-rule fix; re-enable (drop `.fails`) when it lands.
-  it.fails('fuzz: NaN / ±∞ inputs through the fused and block-sparse kernels reach exactly what the reference says (issue 21: kernels NaN rule)', () => {
+  // Issue 21's NaN rule on the kernels (4f27973): a NaN or ±∞ reaches exactly the outputs the reference says.
+  it('fuzz: NaN / ±∞ inputs through the fused and block-sparse kernels reach exactly what the reference says (issue 21: NaN rule)', () => {
     const property = 'kernels NaN rule';
     fc.assert(
       fc.property(
@@ -155,10 +154,8 @@ describeBackends('backends fuzz: wasm kernels', (backend) => {
     );
   });
 
-  // Issue 21 (one attribute rule): on the wasm kernel a missing `scale` gives zeros (the reference uses
-  // 1/√d), `scale: NaN` gives zeros, and `causal: "yes"` is taken as causal (the reference rejects it).
-  // Owned by the attribute-rule fix; re-enable (drop `.fails`) when it lands.
-  it.fails("fuzz: the fused kernel takes the reference path's attributes: default scale 1/√d, invalid ones rejected (issue 21: attribute rule)", () => {
+  // Issue 21's attribute rule (d62931f): the kernel resolves its attributes as the reference path does.
+  it("fuzz: the fused kernel takes the reference path's attributes: default scale 1/√d, invalid ones rejected (issue 21: attribute rule)", () => {
     const property = 'kernel attributes';
     const attrCase = fc.oneof(
       fc.record({ kind: fc.constant('missing scale' as const) }),
