@@ -10,8 +10,16 @@ import {
 } from '@efficient-attention/sparse-masks';
 import { expectTensorsClose, seededNormalValues } from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { onCpu, useDawnWebGPU } from '../../runtime/webgpu/testing/dawn-webgpu.js';
+import {
+  bandedRandomAllowed,
+  compileBlockMask,
+  expectNaNRule,
+  poisonedInputs,
+  poisonedShapeArbitrary,
+} from '../fused-attention/testing/nan-rule-cases.js';
 import { registerWebGPUKernels } from '../register-kernels.js';
 
 /** float32 tolerance: |kernel − reference| ≤ ATOL + RTOL·|reference|. */
@@ -113,6 +121,34 @@ describe('EABlockSparseAttention on webgpu (WGSL, Dawn in Node)', () => {
       expect(tf.memory().numTensors).toBe(before);
     },
   );
+
+  it('follows the NaN rule: masked keys never contribute, visible NaN and ±∞ reach their rows', async () => {
+    const arb = fc.record({
+      shape: poisonedShapeArbitrary(80),
+      blockSize: fc.constantFrom(8, 16, 13),
+      band: fc.integer({ min: 0, max: 12 }),
+    });
+    for (const { shape: p, blockSize, band } of fc.sample(arb, { numRuns: 12, seed: 2125 })) {
+      const c = poisonedInputs(p);
+      const pattern = bandedRandomAllowed(p.seed, band, 0.3);
+      const shift = p.kvLen - p.qLen;
+      const allowed = (_b: number, _h: number, q: number, kv: number) =>
+        (!p.causal || kv <= q + shift) && pattern(0, 0, q, kv);
+      const mask = compileBlockMask(allowed, 1, 1, p.qLen, p.kvLen, blockSize);
+      const { q, k, v } = c.tensors();
+      const out = blockSparseAttentionKernel.run(
+        { q, k, v, ...mask },
+        { blockSize, qLen: p.qLen, kvLen: p.kvLen },
+      );
+      const got = await out.data();
+      tf.dispose([q, k, v, out, ...Object.values(mask)]);
+      expectNaNRule(
+        got,
+        c.reference((_b, _h, qi, kv) => pattern(0, 0, qi, kv)),
+        JSON.stringify(p),
+      );
+    }
+  });
 
   it('falls back to the reference, which raises its error, when the mask was built for other lengths', () => {
     const mask = createBlockMask(causal(), 64, 64, { blockSize: 32 });

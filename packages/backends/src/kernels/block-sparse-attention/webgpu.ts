@@ -3,13 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   keyTileSize,
   MAX_WORKGROUPS_PER_DIMENSION,
-  onlineSoftmaxTileWGSL,
   rowRegistersWGSL,
   vectorWidth,
   type WebGPUBackendLike,
   type WebGPUProgramSpec,
   wgslVector,
 } from '../../runtime/webgpu/webgpu-program.js';
+import { nanRuleRowScaleWGSL, nanRuleSoftmaxTileWGSL } from '../fused-attention/webgpu.js';
 import { type BlockSparseAttentionShape, blockSparseShape, referenceFallback } from '../kernel-fallback.js';
 import { defineKernelImplementation } from '../kernel-implementation.js';
 
@@ -46,7 +46,7 @@ export function blockListSections(shape: BlockSparseAttentionShape): number[] {
  * (query, key) pair from `partialMasks`) and nothing else, so time is proportional to the visited blocks.
  * Keys are staged in workgroup memory tile by tile; each invocation keeps its row's online-softmax state
  * (Milakov & Gimelshein 2018, https://arxiv.org/abs/1805.02867) in registers. Rows with no allowed key
- * give zeros, like the reference.
+ * give zeros, like the reference; NaN and ±∞ follow core's NaN rule (masked keys are never read into a row).
  *
  * Inputs: `Q, K, V`, `Lists` (the block lists flattened and concatenated, sections at
  * {@link blockListSections}) and `PMasks` (`partialMasks`). The kernel trusts the mask's
@@ -154,6 +154,8 @@ export class BlockSparseAttentionProgram implements WebGPUProgramSpec {
         ${regs.declare}
         var rowMax = -3.0e38;
         var rowSum = 0.0;
+        var rowBad = false;
+        var rowSeen = false;
         if (valid) {
           let qBase = (bh * n + row) * ${dw};
           ${regs.loadQuery('qBase')}
@@ -202,13 +204,13 @@ export class BlockSparseAttentionProgram implements WebGPUProgramSpec {
                 }
               }
             }
-            ${onlineSoftmaxTileWGSL(regs, vw, true)}
+            ${nanRuleSoftmaxTileWGSL(regs, vw, true)}
             workgroupBarrier();
           }
         }
 
         if (valid) {
-          let inv = select(0.0, 1.0 / rowSum, rowSum > 0.0);
+          ${nanRuleRowScaleWGSL()}
           let outBase = (bh * n + row) * ${vw};
           ${regs.store('outBase', 'inv')}
         }
@@ -237,7 +239,7 @@ export const blockSparseAttentionWebGPU = defineKernelImplementation({
   setup:
     () =>
     ({ inputs, attrs, backend }) => {
-      const a = (attrs ?? {}) as unknown as BlockSparseAttentionAttrs;
+      const a = (attrs ?? {}) as unknown as Required<BlockSparseAttentionAttrs>;
       const fallback = (reason: string) =>
         referenceFallback(blockSparseAttentionKernel, 'webgpu', reason, inputs, attrs);
       const shape = blockSparseShape(inputs, a);

@@ -2,9 +2,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import { fusedAttentionKernel } from '@efficient-attention/core';
 import { expectTensorsClose, seededNormalValues } from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { onCpu, useDawnWebGPU } from '../../runtime/webgpu/testing/dawn-webgpu.js';
 import { registerWebGPUKernels } from '../register-kernels.js';
+import { expectNaNRule, poisonedInputs, poisonedShapeArbitrary } from './testing/nan-rule-cases.js';
 
 /** float32 tolerance: |kernel − reference| ≤ ATOL + RTOL·|reference| (softmax-weighted sums of N(0, 1) values). */
 const ATOL = 2e-5;
@@ -98,6 +100,18 @@ describe('EAFusedAttention on webgpu (WGSL, Dawn in Node)', () => {
       expect(tf.memory().numTensors).toBe(before);
     },
   );
+
+  it('follows the NaN rule: NaN and ±∞ of q, k, v exactly where the float64 reference has them', async () => {
+    const cases = fc.sample(poisonedShapeArbitrary(80), { numRuns: 16, seed: 2124 });
+    for (const p of cases) {
+      const c = poisonedInputs(p);
+      const { q, k, v } = c.tensors();
+      const out = fusedAttentionKernel.run({ q, k, v }, { causal: p.causal });
+      const got = await out.data();
+      tf.dispose([q, k, v, out]);
+      expectNaNRule(got, c.reference(), JSON.stringify(p));
+    }
+  });
 
   it('falls back to the reference, which raises its error, for invalid inputs', () => {
     const q = tf.zeros([1, 3, 4, 8]);

@@ -2,7 +2,7 @@ import { type FusedAttentionAttrs, fusedAttentionKernel } from '@efficient-atten
 import {
   keyTileSize,
   MAX_WORKGROUPS_PER_DIMENSION,
-  onlineSoftmaxTileWGSL,
+  type RowRegisters,
   rowRegistersWGSL,
   vectorWidth,
   type WebGPUBackendLike,
@@ -14,6 +14,56 @@ import { defineKernelImplementation } from '../kernel-implementation.js';
 
 /** Query rows per workgroup of {@link FusedAttentionProgram} (one invocation per query row). */
 export const FUSED_QUERY_TILE = 64;
+
+/**
+ * WGSL that folds one tile of scores into a row's online-softmax state (Milakov & Gimelshein 2018,
+ * https://arxiv.org/abs/1805.02867; FlashAttention, https://arxiv.org/abs/2205.14135) under the NaN rule
+ * of the float64 reference: expects `s` (scores of `count` keys; `allowed` bits when `masked`), `vTile`,
+ * `rowMax`, `rowSum`, `rowBad` (a visible score was NaN or +∞: the row is NaN), `rowSeen` (a visible key
+ * was met: a row whose visible scores are all −∞ is NaN too) and the row's registers in scope. WGSL lets
+ * an implementation assume floats are finite, so scores are classified by their bits, never by a NaN
+ * comparison; masked keys are skipped, never multiplied by 0. Finish with {@link nanRuleRowScaleWGSL}.
+ */
+export function nanRuleSoftmaxTileWGSL(regs: RowRegisters, valueWords: number, masked: boolean): string {
+  const ok = (j: string) => (masked ? `((allowed >> u32(${j})) & 1u) == 1u` : 'true');
+  return `
+        var tileMax = -3.0e38;
+        for (var j = 0; j < count; j++) {
+          if (${ok('j')}) {
+            rowSeen = true;
+            let bits = bitcast<u32>(s[j]);
+            // NaN or +∞ (exponent all ones, and not −∞): the reference's row is NaN.
+            if ((bits & 0x7f800000u) == 0x7f800000u && bits != 0xff800000u) { rowBad = true; }
+            else { tileMax = max(tileMax, s[j]); }
+          }
+        }
+        if (tileMax > -3.0e38) {
+          let newMax = max(rowMax, tileMax);
+          let alpha = exp(rowMax - newMax);
+          rowSum = rowSum * alpha;
+          ${regs.scaleAcc('alpha')}
+          for (var j = 0; j < count; j++) {
+            if (${ok('j')}) {
+              // A visible −∞ score has weight 0, and its value still reaches the row when it is NaN (0 · NaN).
+              let p = select(exp(s[j] - newMax), 0.0, bitcast<u32>(s[j]) == 0xff800000u);
+              rowSum = rowSum + p;
+              let vBase = j * ${valueWords};
+              ${regs.addAcc('p', 'vBase')}
+            }
+          }
+          rowMax = newMax;
+        }`;
+}
+
+/**
+ * WGSL for the factor a row's accumulator is multiplied by at the end, as `inv`: 1 / rowSum; NaN when the
+ * row is NaN under the NaN rule (`rowBad`, or visible keys whose scores were all −∞); 0 for a row with no
+ * visible key. The NaN comes from a uniform's bits (a constant NaN is a WGSL compile error).
+ */
+export function nanRuleRowScaleWGSL(): string {
+  return `let rowNaN = bitcast<f32>(bitcast<u32>(uniforms.scale) | 0x7fc00000u);
+          let inv = select(select(0.0, 1.0 / rowSum, rowSum > 0.0), rowNaN, rowBad || (rowSeen && !(rowSum > 0.0)));`;
+}
 
 /** Shape facts {@link FusedAttentionProgram} is compiled for. */
 export interface FusedAttentionShape {
@@ -33,7 +83,8 @@ export interface FusedAttentionShape {
  * scaled query, output accumulator and online-softmax state in registers. The workgroup loops over key
  * tiles staged in workgroup memory (`keyTileSize` keys); with `causal` (bottom-right aligned: query i sees
  * keys ≤ i + kvLen − qLen) it stops after the last key any of its rows can see. Memory O(N·d): scores never
- * leave registers. Rows that see no key give zeros, like the reference.
+ * leave registers. Rows that see no key give zeros, like the reference, and NaN and ±∞ follow core's NaN
+ * rule ({@link nanRuleSoftmaxTileWGSL}).
  *
  * Inputs (flat row-major): `Q [B, H, N, d]`, `K [B, Hkv, M, d]`, `V [B, Hkv, M, dv]`; output `[B, H, N, dv]`.
  *
@@ -113,6 +164,8 @@ export class FusedAttentionProgram implements WebGPUProgramSpec {
         ${regs.declare}
         var rowMax = -3.0e38;
         var rowSum = 0.0;
+        var rowBad = false;
+        var rowSeen = false;
         var rowLimit = 0;
         if (row < n) {
           rowLimit = ${limit('row')};
@@ -141,12 +194,12 @@ export class FusedAttentionProgram implements WebGPUProgramSpec {
             let score = ${regs.score('kBase')};
             s[j] = score;
           }
-          ${onlineSoftmaxTileWGSL(regs, vw, false)}
+          ${nanRuleSoftmaxTileWGSL(regs, vw, false)}
           workgroupBarrier();
         }
 
         if (row < n) {
-          let inv = select(0.0, 1.0 / rowSum, rowSum > 0.0);
+          ${nanRuleRowScaleWGSL()}
           let outBase = (bh * n + row) * ${vw};
           ${regs.store('outBase', 'inv')}
         }
@@ -174,7 +227,7 @@ export const fusedAttentionWebGPU = defineKernelImplementation({
     () =>
     ({ inputs, attrs, backend }) => {
       const { q, k, v } = inputs;
-      const { scale, causal } = (attrs ?? {}) as unknown as FusedAttentionAttrs;
+      const { scale, causal } = (attrs ?? {}) as unknown as Required<FusedAttentionAttrs>;
       const fallback = (reason: string) =>
         referenceFallback(fusedAttentionKernel, 'webgpu', reason, inputs, attrs);
       const dims = attentionDimsOrUndefined(fusedAttentionKernel.name, q, k, v);
