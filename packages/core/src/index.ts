@@ -81,6 +81,7 @@ export { type PaperReference, paper } from './registry/paper-reference.js';
 export { type RowBlocks, type RowBlocksOptions, rowBlocks } from './row-blocks.js';
 export {
   type AttentionWithWeights,
+  DENSE_SCORES_BYTE_LIMITS,
   prefersPerHeadMatMul,
   type ScaledDotProductAttentionOptions,
   scaledDotProductAttention,
@@ -94,4 +95,10 @@ export {
   scoreMod,
   type TensorScoreMod,
 } from './types.js';
-export { assertKnownOptions, assertNumber, attentionDims, validateAttentionInputs } from './validation.js';
+export {
+  assertKnownOptions,
+  assertLiveTensor,
+  assertNumber,
+  attentionDims,
+  validateAttentionInputs,
+} from './validation.js';

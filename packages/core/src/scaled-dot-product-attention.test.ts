@@ -162,4 +162,35 @@ describeBackends('scaledDotProductAttention', () => {
     expect(call(tf.zeros([1, 2, 4, 8], 'int32'), q, q)).toThrow(/`q.dtype` must be "float32"/);
     tf.dispose(q);
   });
+
+  it('throws before allocating N² scores that do not fit, naming memoryEfficientAttention (issue 21)', () => {
+    const q = tf.zeros([1, 2, 8, 4]);
+    const before = tf.memory().numTensors;
+    // Scores [1, 2, 8, 8] and their softmax copy (2 · 128 floats) plus q, k, v (3 · 64): 1792 bytes.
+    expect(() => scaledDotProductAttention(q, q, q, { maxScoresBytes: 1000 })).toThrow(
+      /`q.shape\[2\] × k.shape\[2\] \(qLen × kvLen\)` must be small enough for the N² attention scores to fit in memory, received \[8, 8\]\. .*need 1\.8 KiB \(1792 bytes, with the inputs\) over options\.maxScoresBytes of 1000 bytes\. Use memoryEfficientAttention/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    const out = scaledDotProductAttention(q, q, q, { maxScoresBytes: 1792 });
+    expect(out.shape).toEqual([1, 2, 8, 4]);
+    expect(() => scaledDotProductAttention(q, q, q, { maxScoresBytes: 0 })).toThrow(
+      /`options.maxScoresBytes` must be a number of bytes > 0 \(or Infinity\), received 0/,
+    );
+    tf.dispose([q, out]);
+  });
+
+  it('the default limit rejects dense attention at N = 16384 on cpu and wasm without allocating', () => {
+    // 2 heads of 16384² float32 scores and their softmax copy: 4 GiB on cpu's batched path, 2 GiB on wasm's
+    // per-head path (one head at a time); with the inputs (128 KiB each), past the 4 GiB and 2 GiB limits.
+    const q = tf.zeros([1, 2, 16384, 1]);
+    const bytes = tf.memory().numBytes;
+    const backend = tf.getBackend();
+    expect(() => scaledDotProductAttention(q, q, q)).toThrow(
+      new RegExp(
+        `received \\[16384, 16384\\].* over the ${backend} backend's limit of ${backend === 'wasm' ? 2 : 4}\\.00 GiB\\. Use memoryEfficientAttention`,
+      ),
+    );
+    expect(tf.memory().numBytes).toBe(bytes);
+    q.dispose();
+  });
 });

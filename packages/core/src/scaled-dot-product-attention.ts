@@ -10,7 +10,29 @@ import { validateAttentionInputs } from './validation.js';
 export interface ScaledDotProductAttentionOptions extends AttentionOptions {
   /** Also return the attention weights `[batch, heads, qLen, kvLen]`. Default `false`. */
   returnWeights?: boolean;
+  /**
+   * Bytes the dense N² scores (with their softmax copy and the inputs) may take before the call throws
+   * instead of allocating them. Default: the active backend's known limit ({@link DENSE_SCORES_BYTE_LIMITS}:
+   * 2 GiB on `wasm`, 4 GiB on `cpu`), none elsewhere; `Infinity` skips the check.
+   */
+  maxScoresBytes?: number;
 }
+
+/**
+ * Memory the dense N² scores may take per backend, where the limit is known. `wasm`: tfjs-wasm's heap may
+ * grow to 4 GiB, but a call past 2 GiB fails with "memory access out of bounds" (measured: dense attention at
+ * N = 16384 in apps/experiments); `cpu`: a conservative cap on Node's typed arrays and heap.
+ */
+export const DENSE_SCORES_BYTE_LIMITS: Readonly<Record<string, number>> = Object.freeze({
+  wasm: 2 ** 31,
+  cpu: 2 ** 32,
+});
+
+const formatBytes = (bytes: number): string => {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return bytes >= 2 ** 10 ? `${(bytes / 2 ** 10).toFixed(1)} KiB` : `${bytes} bytes`;
+};
 
 /** Output and weights, when `returnWeights` is true. */
 export type AttentionWithWeights = {
@@ -43,7 +65,8 @@ export function prefersPerHeadMatMul(dims: AttentionDims): boolean {
  * Shapes: q `[batch, heads, qLen, headDim]`, k `[batch, kvHeads, kvLen, headDim]`, v `[batch, kvHeads,
  * kvLen, valueDim]` → `[batch, heads, qLen, valueDim]`. `kvHeads` divides `heads` (grouped-query
  * attention); `qLen ≠ kvLen` is cross-attention, and `causal` is then bottom-right aligned. Rows whose keys
- * are all masked give zeros, never NaN. Memory is O(N²) per head (see {@link memoryEfficientAttention}).
+ * are all masked give zeros, never NaN. Memory is O(N²) per head (see {@link memoryEfficientAttention}): a
+ * call whose scores would not fit the backend's memory throws before allocating them (`maxScoresBytes`).
  * Gradients flow through q, k, v and a score modifier's tensor form (its scalar form has no gradient).
  *
  * @example
@@ -74,10 +97,11 @@ export function scaledDotProductAttention(
   options: ScaledDotProductAttentionOptions = {},
 ): tf.Tensor4D | AttentionWithWeights {
   const dims = validateAttentionInputs(FN, q, k, v);
-  const opts = resolveAttentionOptions(FN, dims, options, ['returnWeights']);
+  const opts = resolveAttentionOptions(FN, dims, options, ['returnWeights', 'maxScoresBytes']);
   if (options.returnWeights !== undefined && typeof options.returnWeights !== 'boolean') {
     throw new InvalidArgumentError(FN, 'options.returnWeights', 'a boolean', options.returnWeights);
   }
+  assertScoresFit(dims, options, q.size + k.size + v.size);
   const plan = new AttentionMaskPlan(FN, dims, opts.causal, opts.mask);
   // NaN rule: masked keys are selected away (never added to), and their values are kept out of p·v when
   // v holds NaN or ±∞ (checked once: the NaN-safe product costs two more matMuls).
@@ -175,4 +199,45 @@ export function scaledDotProductAttention(
     }),
   );
   return options.returnWeights === true ? (result as AttentionWithWeights) : result.output;
+}
+
+/**
+ * Throws before the N² allocation when the scores cannot fit: the scores tensor live at once (one head's
+ * `qLen·kvLen` on the per-head path, `batch·heads·qLen·kvLen` on the batched one) and its softmax copy, in
+ * float32, plus the inputs (and every head's weights when they are returned), against the limit. A lower
+ * bound of the real peak, so it never rejects a call that would have fit.
+ */
+function assertScoresFit(
+  dims: AttentionDims,
+  options: ScaledDotProductAttentionOptions,
+  inputElements: number,
+): void {
+  const backend = tf.getBackend();
+  const limit = options.maxScoresBytes ?? DENSE_SCORES_BYTE_LIMITS[backend] ?? Number.POSITIVE_INFINITY;
+  if (typeof limit !== 'number' || Number.isNaN(limit) || limit <= 0) {
+    throw new InvalidArgumentError(
+      FN,
+      'options.maxScoresBytes',
+      'a number of bytes > 0 (or Infinity)',
+      limit,
+    );
+  }
+  if (limit === Number.POSITIVE_INFINITY) return;
+  const allScores = dims.batch * dims.heads * dims.qLen * dims.kvLen;
+  const perHead = prefersPerHeadMatMul(dims);
+  const liveScores = perHead ? dims.qLen * dims.kvLen : allScores;
+  const weights = options.returnWeights === true && perHead ? 2 * allScores : 0;
+  const bytes = 4 * (2 * liveScores + weights + inputElements);
+  if (bytes <= limit) return;
+  const source =
+    options.maxScoresBytes === undefined ? `the ${backend} backend's limit` : 'options.maxScoresBytes';
+  throw new InvalidArgumentError(
+    FN,
+    'q.shape[2] × k.shape[2] (qLen × kvLen)',
+    'small enough for the N² attention scores to fit in memory',
+    [dims.qLen, dims.kvLen],
+    `The scores ${perHead ? 'of one head ' : ''}and their softmax copy need ${formatBytes(bytes)} ` +
+      `(${bytes} bytes, with the inputs) over ${source} of ${formatBytes(limit)}. Use ` +
+      'memoryEfficientAttention (O(N) memory; the fused EAFusedAttention kernel where registered) instead.',
+  );
 }

@@ -1,5 +1,8 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { assertKnownOptions, assertNumber } from './validation.js';
+import { scaledDotProductAttention } from './scaled-dot-product-attention.js';
+import { assertKnownOptions, assertNumber, validateAttentionInputs } from './validation.js';
 
 describe('validation helpers', () => {
   it('assertKnownOptions names the unknown key with its path', () => {
@@ -26,5 +29,21 @@ describe('validation helpers', () => {
     expect(() => assertNumber('f', 'n', 9, { max: 8 })).toThrow(/≤ 8, received 9/);
     expect(() => assertNumber('f', 'n', '3')).toThrow(/received "3"/);
     expect(() => assertNumber('f', 'n', 3, { integer: true, min: 1, max: 8 })).not.toThrow();
+  });
+
+  it('names a disposed attention input instead of failing inside tfjs (issue 21)', () => {
+    const live = tf.zeros([1, 1, 4, 8]);
+    const disposed = tf.zeros([1, 1, 4, 8]);
+    disposed.dispose();
+    expect(() => validateAttentionInputs('f', live, disposed, live)).toThrow(
+      /f: `k` must be a live tf.Tensor, received a float32 tensor of shape \[1, 1, 4, 8\]\. `k` is a disposed tensor/,
+    );
+    expect(() => scaledDotProductAttention(disposed, live, live)).toThrow(
+      /scaledDotProductAttention: `q` must be a live tf.Tensor.*`q` is a disposed tensor/,
+    );
+    // A kernel's TensorInfo has no isDisposed: it passes on to the shape rules.
+    const info = { dataId: {}, shape: [1, 1, 4, 8], dtype: 'float32' };
+    expect(validateAttentionInputs('f', info, info, info).qLen).toBe(4);
+    live.dispose();
   });
 });

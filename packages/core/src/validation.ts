@@ -66,11 +66,38 @@ interface ShapedLike {
   readonly dtype: string;
 }
 
+/**
+ * Throws an {@link InvalidArgumentError} naming the argument when `x` is a disposed `tf.Tensor` (or
+ * `tf.Variable`), instead of tfjs's `TypeError: Cannot read properties of undefined (reading 'backend')`
+ * from deep inside the first op. Anything else passes: the shape and dtype checks come after it, and a
+ * kernel's `TensorInfo` has no `isDisposed`.
+ *
+ * @example
+ * ```ts
+ * q.dispose();
+ * assertLiveTensor('scaledDotProductAttention', 'q', q);
+ * // scaledDotProductAttention: `q` must be a live tf.Tensor, received a float32 tensor of shape [1, 4, 16, 32].
+ * // `q` is a disposed tensor: …
+ * ```
+ */
+export function assertLiveTensor(fn: string, name: string, x: unknown): void {
+  if (x === null || typeof x !== 'object' || (x as { isDisposed?: unknown }).isDisposed !== true) return;
+  throw new InvalidArgumentError(
+    fn,
+    name,
+    'a live tf.Tensor',
+    x,
+    `\`${name}\` is a disposed tensor: dispose() or the tf.tidy that created it freed it; use it before ` +
+      'disposing it, or tf.keep it out of the tidy.',
+  );
+}
+
 function assertShaped(fn: string, name: string, x: unknown): asserts x is ShapedLike {
   const t = x as { shape?: unknown; dtype?: unknown } | null;
   if (t === null || typeof t !== 'object' || !Array.isArray(t.shape) || typeof t.dtype !== 'string') {
     throw new InvalidArgumentError(fn, name, 'a tf.Tensor', x);
   }
+  assertLiveTensor(fn, name, x);
 }
 
 /**
@@ -80,8 +107,8 @@ function assertShaped(fn: string, name: string, x: unknown): asserts x is Shaped
  * `@efficient-attention/backends`. Takes tensors or a kernel's `TensorInfo`s (anything with `shape` and
  * `dtype`).
  *
- * Rules: q, k, v are float32 rank-4 tensors with every dimension ≥ 1; k and v agree on batch, kv heads and
- * length; q and k agree on batch and head dim; q heads are a multiple of kv heads (grouped-query
+ * Rules: q, k, v are live (not disposed) float32 rank-4 tensors with every dimension ≥ 1; k and v agree on
+ * batch, kv heads and length; q and k agree on batch and head dim; q heads are a multiple of kv heads (grouped-query
  * attention). Each violation throws an {@link InvalidArgumentError} naming the parameter (`k.shape[1]
  * (kv heads)`…), what it must be and what it was.
  *
