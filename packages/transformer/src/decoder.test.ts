@@ -190,4 +190,75 @@ describeBackends('createDecoder', () => {
     classifier.dispose();
     model.dispose();
   });
+
+  it.each([
+    ['dense + rope (kv cache)', {}, undefined],
+    ['dense + sinusoidal (kv cache)', { positional: { encoding: 'sinusoidal' } }, undefined],
+    ['sliding window + rope (rolling cache)', window(3), undefined],
+    ['linear-elu + rope (recurrent)', { attention: { mechanism: 'linear-elu' } }, undefined],
+    ['dense + rope (recompute)', {}, 'recompute'],
+  ] as Array<[string, Partial<ModelConfig>, 'recompute' | undefined]>)(
+    '%s: step stops at maxSeqLen like apply, changing nothing (issue 21)',
+    (_name, overrides, strategy) => {
+      const model = createModel(tinyLm({ ...overrides, maxSeqLen: 8 }));
+      const decoder = createDecoder(model, strategy === undefined ? {} : { strategy });
+      for (let t = 0; t < 8; t++) decoder.step([SEQ[t]!, SEQ[t + 1]!]).dispose();
+      const before = tf.memory().numTensors;
+      expect(() => decoder.step([1, 2])).toThrow(
+        /Decoder.step: `tokens \(position\)` must be at a position < maxSeqLen = 8 \(the model's longest sequence\), received 8\. Call reset\(\)/,
+      );
+      expect(decoder.length).toBe(8);
+      expect(tf.memory().numTensors).toBe(before);
+      decoder.reset();
+      decoder.step([1, 2]).dispose();
+      decoder.dispose();
+      model.dispose();
+    },
+  );
+
+  it('generate checks prompt length + maxNewTokens against maxSeqLen before any step (issue 21)', () => {
+    const model = createModel(tinyLm({ maxSeqLen: 8 }));
+    const decoder = createDecoder(model);
+    decoder.step([1]).dispose();
+    expect(() => decoder.generate([[1, 2, 3, 4, 5, 6]], { maxNewTokens: 3 })).toThrow(
+      /Decoder.generate: `options.maxNewTokens` must be at most maxSeqLen − prompt length = 8 − 6 = 2, received 3/,
+    );
+    expect(() => decoder.generate([Array(9).fill(1)], { maxNewTokens: 0 })).toThrow(
+      /`prompt\[0\].length` must be at most maxSeqLen = 8, received 9/,
+    );
+    expect(decoder.length).toBe(1);
+    const [row] = decoder.generate([[1, 2, 3, 4, 5, 6]], { maxNewTokens: 2, temperature: 0 });
+    expect(row).toHaveLength(8);
+    decoder.dispose();
+    model.dispose();
+  });
+
+  it('rejects token ids outside [0, vocabSize), non-integers and disposed tensors (issue 21)', () => {
+    const model = createModel(tinyLm());
+    const decoder = createDecoder(model);
+    const range = 'must be a token id, an integer in \\[0, 8\\)';
+    expect(() => decoder.step([8])).toThrow(
+      new RegExp(`Decoder.step: \`tokens\\[0\\]\` ${range}, received 8`),
+    );
+    expect(() => decoder.step([2, -1])).toThrow(new RegExp(`\`tokens\\[1\\]\` ${range}, received -1`));
+    expect(() => decoder.step([1.5])).toThrow(/received 1.5/);
+    expect(() => decoder.step([Number.NaN])).toThrow(/received NaN/);
+    const ids = tf.tensor1d([3, 8], 'int32');
+    expect(() => decoder.step(ids)).toThrow(
+      /`tokens\[1\]` must be a token id, an integer in \[0, 8\), received 8/,
+    );
+    const float = tf.tensor1d([1.5]);
+    expect(() => decoder.step(float as tf.Tensor1D)).toThrow(/received a float32 tensor of shape \[1\]/);
+    ids.dispose();
+    expect(() => decoder.step(ids)).toThrow(
+      /Decoder.step: `tokens` must be a live tf.Tensor.*`tokens` is a disposed tensor/,
+    );
+    expect(() => decoder.generate([[1, 9]], { maxNewTokens: 1 })).toThrow(
+      /Decoder.generate: `prompt\[0, 1\]` must be a token id, an integer in \[0, 8\), received 9/,
+    );
+    expect(decoder.length).toBe(0);
+    float.dispose();
+    decoder.dispose();
+    model.dispose();
+  });
 });

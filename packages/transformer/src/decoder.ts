@@ -1,5 +1,6 @@
 import {
   assertKnownOptions,
+  assertLiveTensor,
   assertNumber,
   createRandom,
   InvalidArgumentError,
@@ -12,7 +13,7 @@ import {
   decodingStrategy,
   type LayerCache,
 } from './layer-cache.js';
-import { modelInternals, type TransformerModel } from './transformer-model.js';
+import { assertTokenIds, modelInternals, type TransformerModel } from './transformer-model.js';
 
 /** Options of {@link createDecoder}. */
 export interface DecoderOptions {
@@ -38,13 +39,17 @@ export interface Decoder {
   readonly strategy: DecodingStrategy;
   /** Tokens consumed so far (per sequence). */
   readonly length: number;
-  /** int32 token ids `[batch]` (or numbers) at position `length` → logits `[batch, vocab]`. */
+  /**
+   * int32 token ids `[batch]` (or numbers), each in `[0, vocabSize)`, at position `length` → logits
+   * `[batch, vocab]`. Throws, changing nothing, at position `maxSeqLen` (the model's longest sequence).
+   */
   step(tokens: tf.Tensor1D | readonly number[]): tf.Tensor2D;
   /** Forgets every token (frees the caches). */
   reset(): void;
   /**
    * Resets, feeds `prompt` (rows of equal length ≥ 1), then samples `maxNewTokens` tokens; returns each row's
-   * prompt followed by its new tokens.
+   * prompt followed by its new tokens. Prompt length + `maxNewTokens` must be at most the model's
+   * `maxSeqLen` (checked before anything runs).
    */
   generate(prompt: tf.Tensor2D | readonly (readonly number[])[], options: GenerateOptions): number[][];
   dispose(): void;
@@ -94,6 +99,7 @@ export function createDecoder(model: TransformerModel, options: DecoderOptions =
   let length = 0;
   let batch: number | undefined;
   const vocab = m.config.vocabSize;
+  const maxSeqLen = m.config.maxSeqLen;
 
   const reset = () => {
     for (const c of caches) c.dispose();
@@ -105,21 +111,36 @@ export function createDecoder(model: TransformerModel, options: DecoderOptions =
   };
 
   const step = (tokens: tf.Tensor1D | readonly number[]): tf.Tensor2D => {
-    const ids = tokens instanceof tf.Tensor ? tokens : tf.tensor1d(tokens as number[], 'int32');
+    const fn = 'Decoder.step';
+    // Every check runs before any state changes: a rejected step leaves the decoder as it was.
+    if (length >= maxSeqLen) {
+      throw new InvalidArgumentError(
+        fn,
+        'tokens (position)',
+        `at a position < maxSeqLen = ${maxSeqLen} (the model's longest sequence)`,
+        length,
+        'Call reset() to start a new sequence, or build the model with a larger maxSeqLen.',
+      );
+    }
+    assertLiveTensor(fn, 'tokens', tokens);
+    const isTensor = tokens instanceof tf.Tensor;
+    const size = isTensor ? tokens.size : Array.isArray(tokens) ? tokens.length : -1;
+    if (
+      (isTensor && (tokens.rank !== 1 || tokens.dtype !== 'int32')) ||
+      size < 1 ||
+      (batch !== undefined && size !== batch)
+    ) {
+      throw new InvalidArgumentError(
+        fn,
+        'tokens',
+        `int32 token ids [${batch ?? 'batch'}] (one per sequence)`,
+        tokens,
+      );
+    }
+    // The ids are read once, here (a number array is checked as given: 1.5 or NaN never reach int32).
+    assertTokenIds(fn, 'tokens', isTensor ? tokens.dataSync() : (tokens as readonly number[]), [size], vocab);
+    const ids = isTensor ? tokens : tf.tensor1d(tokens as number[], 'int32');
     try {
-      if (
-        ids.rank !== 1 ||
-        ids.dtype !== 'int32' ||
-        ids.size === 0 ||
-        (batch !== undefined && ids.size !== batch)
-      ) {
-        throw new InvalidArgumentError(
-          'Decoder.step',
-          'tokens',
-          `int32 token ids [${batch ?? 'batch'}] (one per sequence)`,
-          tokens,
-        );
-      }
       batch ??= ids.size;
       const position = length;
       let logits: tf.Tensor2D;
@@ -176,11 +197,25 @@ export function createDecoder(model: TransformerModel, options: DecoderOptions =
       assertNumber(g, 'options.temperature', temperature, { min: 0 });
       const seed = generateOptions.seed ?? 0;
       assertNumber(g, 'options.seed', seed, { integer: true });
+      assertLiveTensor(g, 'prompt', prompt);
       const promptRows = prompt instanceof tf.Tensor ? (prompt.arraySync() as number[][]) : prompt;
-      const width = promptRows[0]?.length ?? 0;
-      if (width === 0 || promptRows.some((row) => row.length !== width)) {
+      const width = Array.isArray(promptRows) ? (promptRows[0]?.length ?? 0) : 0;
+      if (width === 0 || promptRows.some((row) => !Array.isArray(row) || row.length !== width)) {
         throw new InvalidArgumentError(g, 'prompt', 'rows of equal length ≥ 1', prompt);
       }
+      // Up front, so that a too-long request fails before any step runs.
+      if (width > maxSeqLen) {
+        throw new InvalidArgumentError(g, 'prompt[0].length', `at most maxSeqLen = ${maxSeqLen}`, width);
+      }
+      if (width + generateOptions.maxNewTokens > maxSeqLen) {
+        throw new InvalidArgumentError(
+          g,
+          'options.maxNewTokens',
+          `at most maxSeqLen − prompt length = ${maxSeqLen} − ${width} = ${maxSeqLen - width}`,
+          generateOptions.maxNewTokens,
+        );
+      }
+      assertTokenIds(g, 'prompt', promptRows.flat(), [promptRows.length, width], vocab);
       const random = createRandom(seed);
       const rows = promptRows.map((row) => [...row]);
       reset();

@@ -160,13 +160,53 @@ describeBackends('TransformerModel', () => {
     expect(() => model.apply(long)).toThrow(
       /tokens.shape\[1\] \(seq\)` must be at most maxSeqLen = 16, received 17/,
     );
-    expect(() => model.apply(float)).toThrow(/`tokens` must be a non-empty int32 tensor/);
+    expect(() => model.apply(float)).toThrow(
+      /`tokens` must be a non-empty int32 tensor \[batch, seq\], received a float32 tensor of shape \[1, 4\]/,
+    );
     const cls = createModel(tinyClassifier({ attention: { mechanism: 'linformer' } }));
     const short = tf.zeros([1, 4], 'int32') as tf.Tensor2D;
     expect(() => cls.apply(short)).toThrow(/exactly maxSeqLen = 12/);
     tf.dispose([long, float, short]);
     model.dispose();
     cls.dispose();
+  });
+
+  it('rejects token ids outside [0, vocabSize) and disposed tensors; −1 targets stay "ignore" (issue 21)', () => {
+    const model = createModel(tinyLm());
+    const range = /must be a token id, an integer in \[0, 8\)/;
+    const bad = tf.tensor2d([[1, 2, 8]], undefined, 'int32');
+    const negative = tf.tensor2d([[1, -1, 2]], undefined, 'int32');
+    const ok = tf.tensor2d([[1, 2, 3]], undefined, 'int32');
+    expect(() => model.apply(bad)).toThrow(
+      /TransformerModel.apply: `tokens\[0, 2\]` must be a token id, an integer in \[0, 8\), received 8\./,
+    );
+    expect(() => model.apply(negative)).toThrow(/`tokens\[0, 1\]` must be a token id.*received -1/);
+    expect(() => model.attentionMaps(bad)).toThrow(/TransformerModel.attentionMaps: `tokens\[0, 2\]`/);
+    expect(() => model.loss(negative, ok)).toThrow(/TransformerModel.loss: `tokens\[0, 1\]`/);
+    for (const t of [bad, negative]) expect(() => model.apply(t)).toThrow(range);
+    const targets = tf.tensor2d([[2, -1, 9]], undefined, 'int32');
+    expect(() => model.loss(ok, targets)).toThrow(
+      /`targets\[0, 2\]` must be a token id, an integer in \[0, 8\) or −1 \(ignore\), received 9/,
+    );
+    const ignored = tf.tensor2d([[2, -1, -1]], undefined, 'int32');
+    const loss = model.loss(ok, ignored);
+    expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
+    const gone = tf.tensor2d([[1, 2, 3]], undefined, 'int32');
+    gone.dispose();
+    expect(() => model.apply(gone)).toThrow(
+      /`tokens` must be a live tf.Tensor.*`tokens` is a disposed tensor/,
+    );
+    targets.dispose();
+    expect(() => model.loss(ok, targets)).toThrow(/`targets` is a disposed tensor/);
+    const cls = createModel(tinyClassifier());
+    const x = tf.zeros([1, 12], 'int32') as tf.Tensor2D;
+    const y = tf.tensor1d([3], 'int32');
+    expect(() => cls.loss(x, y)).toThrow(
+      /`targets\[0\]` must be a class index, an integer in \[0, 3\) or −1/,
+    );
+    tf.dispose([bad, negative, ok, ignored, loss, x, y]);
+    cls.dispose();
+    model.dispose();
   });
 
   it('creating and disposing a model leaves no tensors', () => {

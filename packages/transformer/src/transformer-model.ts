@@ -1,6 +1,7 @@
 import { rmsNorm } from '@efficient-attention/bitnet';
 import {
   assertKnownOptions,
+  assertLiveTensor,
   hashSeed,
   InvalidArgumentError,
   type MechanismDefinition,
@@ -83,6 +84,34 @@ export function modelInternals(model: TransformerModel): ModelInternals {
     );
   }
   return m;
+}
+
+/**
+ * Throws unless every id is an integer in `[0, vocabSize)` (`allowIgnore`: or −1), naming the first
+ * offending element by its index (`tokens[1, 4]`), the range and the value. An id outside the vocabulary
+ * would otherwise embed as a zero row (tf.oneHot), silently.
+ */
+export function assertTokenIds(
+  fn: string,
+  parameter: string,
+  ids: ArrayLike<number>,
+  shape: readonly number[],
+  vocabSize: number,
+  { allowIgnore = false, what = 'a token id' }: { allowIgnore?: boolean; what?: string } = {},
+): void {
+  const min = allowIgnore ? -1 : 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (Number.isInteger(id) && id >= min && id < vocabSize) continue;
+    const width = shape.length === 2 ? shape[1]! : 0;
+    const at = width > 0 ? `[${Math.floor(i / width)}, ${i % width}]` : `[${i}]`;
+    throw new InvalidArgumentError(
+      fn,
+      `${parameter}${at}`,
+      `${what}, an integer in [0, ${vocabSize})${allowIgnore ? ' or −1 (ignore)' : ''}`,
+      id,
+    );
+  }
 }
 
 /** Values of a small variable, for `inspect()`. */
@@ -169,6 +198,7 @@ export function createModel(config: ModelConfig): TransformerModel {
     const fixedLength = mechanism.capabilities.requiresFixedLength;
     const checkTokens = (fn: string, tokens: unknown): tf.Tensor2D => {
       const t = tokens as tf.Tensor;
+      assertLiveTensor(fn, 'tokens', t);
       const ok = t instanceof tf.Tensor && t.rank === 2 && t.dtype === 'int32' && t.size > 0;
       if (!ok) throw new InvalidArgumentError(fn, 'tokens', 'a non-empty int32 tensor [batch, seq]', tokens);
       const n = t.shape[1]!;
@@ -182,6 +212,8 @@ export function createModel(config: ModelConfig): TransformerModel {
           n,
         );
       }
+      // The ids are read once per call (apply, loss and attentionMaps check, then run unchecked).
+      assertTokenIds(fn, 'tokens', t.dataSync(), t.shape, c.vocabSize);
       return t as tf.Tensor2D;
     };
     const embed = (tokens: tf.Tensor, offset: number) =>
@@ -202,6 +234,18 @@ export function createModel(config: ModelConfig): TransformerModel {
     const lmHead = (h: tf.Tensor) => tf.tidy(() => headOf(rmsNorm(h, { gain: finalNormGain })));
     const trunk = (tokens: tf.Tensor) =>
       tf.tidy(() => layers.reduce((x, block) => block.apply(x), embed(tokens, 0)));
+    /** Logits of checked tokens. */
+    const forward = (tokens: tf.Tensor2D): tf.Tensor =>
+      tf.tidy(() => {
+        const h = trunk(tokens);
+        if (c.task === 'causal-lm') return lmHead(h);
+        const normed = rmsNorm(h, { gain: finalNormGain });
+        const pooled =
+          c.pooling === 'first'
+            ? tf.squeeze(tf.slice(normed, [0, 0, 0], [-1, 1, -1]), [1])
+            : tf.mean(normed, 1);
+        return headOf(pooled);
+      });
     const instances = layers.map((l) => l.attention.instance);
     const regularizationWeight =
       mechanism.regularization === undefined
@@ -214,31 +258,27 @@ export function createModel(config: ModelConfig): TransformerModel {
       trainableVariables: named.map(([, v]) => v).filter((v) => v.trainable),
       apply(tokens, options = {}) {
         assertKnownOptions('TransformerModel.apply', options, ['training']);
-        checkTokens('TransformerModel.apply', tokens);
-        return tf.tidy(() => {
-          const h = trunk(tokens);
-          if (c.task === 'causal-lm') return lmHead(h);
-          const normed = rmsNorm(h, { gain: finalNormGain });
-          const pooled =
-            c.pooling === 'first'
-              ? tf.squeeze(tf.slice(normed, [0, 0, 0], [-1, 1, -1]), [1])
-              : tf.mean(normed, 1);
-          return headOf(pooled);
-        });
+        return forward(checkTokens('TransformerModel.apply', tokens));
       },
       loss(tokens, targets) {
-        checkTokens('TransformerModel.loss', tokens);
+        const fn = 'TransformerModel.loss';
+        checkTokens(fn, tokens);
         const [b, n] = tokens.shape;
         const expected = c.task === 'causal-lm' ? [b, n] : [b];
+        assertLiveTensor(fn, 'targets', targets);
         if (!(targets instanceof tf.Tensor) || targets.shape.join() !== expected.join()) {
           throw new InvalidArgumentError(
-            'TransformerModel.loss',
+            fn,
             'targets',
-            `an integer tensor [${expected.join(', ')}]${c.task === 'causal-lm' ? ' (−1 = ignore)' : ''}`,
+            `an integer tensor [${expected.join(', ')}] (−1 = ignore)`,
             targets,
           );
         }
-        return tf.tidy(() => tokenCrossEntropy(model.apply(tokens), targets));
+        assertTokenIds(fn, 'targets', targets.dataSync(), targets.shape, outputs, {
+          allowIgnore: true,
+          what: c.task === 'causal-lm' ? 'a token id' : 'a class index',
+        });
+        return tf.tidy(() => tokenCrossEntropy(forward(tokens), targets));
       },
       auxiliaryLoss() {
         if (regularizationWeight === 0) return tf.scalar(0);
