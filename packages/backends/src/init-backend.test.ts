@@ -59,4 +59,37 @@ describe('initBackend', () => {
       warn.mockRestore();
     }
   });
+
+  it('warns once which backend it fell back from and why; quiet silences it (issue 21)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    // As if '@tensorflow/tfjs-backend-wasm' had not been imported: its factory is not registered.
+    const factories = (tf.engine() as unknown as { registryFactory: Record<string, unknown> })
+      .registryFactory;
+    const wasmFactory = factories.wasm;
+    Reflect.deleteProperty(factories, 'wasm');
+    const ours = () =>
+      warn.mock.calls.map(([m]) => String(m)).filter((m) => m.startsWith('initBackend: fell back'));
+    try {
+      const report = await initBackend({ wasmKernels: false }); // Node's default order: wasm, cpu
+      expect(report.backend).toBe('cpu');
+      expect(ours()).toEqual([
+        "initBackend: fell back to cpu: skipped wasm (not registered: import '@tensorflow/tfjs-backend-wasm'). " +
+          'Pass { quiet: true } to silence this; report.tried lists the same.',
+      ]);
+      await initBackend({ wasmKernels: false });
+      expect(ours()).toHaveLength(1); // once per process and reason
+      await initBackend({ prefer: ['webgpu', 'cpu'], wasmKernels: false, quiet: true });
+      expect(ours()).toHaveLength(1);
+      await initBackend({ prefer: ['webgpu', 'cpu'], wasmKernels: false });
+      expect(ours()[1]).toMatch(/^initBackend: fell back to cpu: skipped webgpu \(no navigator\.gpu in Node/);
+      await initBackend({ prefer: ['cpu'], wasmKernels: false });
+      expect(ours()).toHaveLength(2); // the first choice: nothing to say
+      await expect(initBackend({ quiet: 'yes' } as never)).rejects.toThrow(
+        /`options.quiet` must be a boolean, received "yes"/,
+      );
+    } finally {
+      factories.wasm = wasmFactory;
+      warn.mockRestore();
+    }
+  });
 });

@@ -32,10 +32,28 @@ export interface InitBackendOptions {
   threads?: number;
   /** Load and register this package's WebAssembly kernels when the pick is `wasm` or `cpu`. Default true. */
   wasmKernels?: boolean;
+  /**
+   * Don't warn when a backend earlier in `prefer` was skipped. By default `initBackend` logs once per process
+   * (console.warn, per distinct fallback) which backend it fell back from and why, e.g. wasm not imported;
+   * `report.tried` holds the same either way. Default false.
+   */
+  quiet?: boolean;
 }
 
 const FN = 'initBackend';
 const ALL: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+/** Fallback warnings already shown (once per process per message, like the kernels' reference fallback). */
+const warnedFallbacks = new Set<string>();
+
+function warnFallback(chosen: BackendName, skipped: CapabilityReport['tried']): void {
+  const why = skipped.map((t) => `${t.backend} (${t.reason ?? 'failed'})`).join(', ');
+  const message =
+    `initBackend: fell back to ${chosen}: skipped ${why}. ` +
+    'Pass { quiet: true } to silence this; report.tried lists the same.';
+  if (warnedFallbacks.has(message)) return;
+  warnedFallbacks.add(message);
+  console.warn(message);
+}
 
 async function probeWebGPU(): Promise<{ reason?: string; report?: Partial<CapabilityReport> }> {
   const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
@@ -78,6 +96,8 @@ async function probeWebGPU(): Promise<{ reason?: string; report?: Partial<Capabi
  * backend's tfjs package must be imported (e.g. `@tensorflow/tfjs-backend-webgpu`) for it to be tried; the
  * WGSL/GLSL kernels register by importing `@efficient-attention/backends/webgpu` / `/webgl`. From then on a
  * contract without a kernel on the chosen backend warns once and runs its reference (never an error).
+ * Falling back past a preferred backend (e.g. to `cpu` because `@tensorflow/tfjs-backend-wasm` was not
+ * imported) warns once with the reason, unless `quiet`.
  *
  * Background: FlashAttention (Dao et al. 2022, https://arxiv.org/abs/2205.14135) is the kernel family this
  * package brings to each backend.
@@ -91,7 +111,7 @@ async function probeWebGPU(): Promise<{ reason?: string; report?: Partial<Capabi
  * ```
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<CapabilityReport> {
-  assertKnownOptions(FN, options, ['prefer', 'threads', 'wasmKernels']);
+  assertKnownOptions(FN, options, ['prefer', 'threads', 'wasmKernels', 'quiet']);
   const environment = detectEnvironment();
   const prefer = options.prefer ?? (environment === 'node' ? ['wasm', 'cpu'] : ALL);
   if (!Array.isArray(prefer) || prefer.length === 0 || prefer.some((b) => !ALL.includes(b))) {
@@ -102,6 +122,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Cap
   const wasmKernels = options.wasmKernels ?? true;
   if (typeof wasmKernels !== 'boolean')
     throw new InvalidArgumentError(FN, 'options.wasmKernels', 'a boolean', wasmKernels);
+  const quiet = options.quiet ?? false;
+  if (typeof quiet !== 'boolean') throw new InvalidArgumentError(FN, 'options.quiet', 'a boolean', quiet);
 
   const tried: CapabilityReport['tried'] = [];
   let chosen: BackendName | undefined;
@@ -146,6 +168,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Cap
       `initBackend: none of the backends [${prefer.join(', ')}] initialised: ${JSON.stringify(tried)}`,
     );
   }
+  if (chosen !== prefer[0] && !quiet) warnFallback(chosen, tried.slice(0, -1));
   if (chosen === 'webgl') extra = { maxTextureSize: tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE') };
 
   let kernelThreads = 0;
