@@ -238,7 +238,7 @@ describeBackends('bitnet fuzz', (backend) => {
                 case 'format':
                   return void packTernary([1, 0, -1], c.value as 'i2s');
                 case 'values':
-                  return void packTernary(c.value as number[], 'i2s');
+                  return void packTernary(c.value as unknown as number[], 'i2s');
                 case 'k':
                 case 'activationScales':
                   return ternaryMatMul(inputs, {
