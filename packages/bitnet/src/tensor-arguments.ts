@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@efficient-attention/core';
+import { assertLiveTensor, InvalidArgumentError } from '@efficient-attention/core';
 import type * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -17,6 +17,7 @@ export function assertFloat32Tensor(
   if (t === null || typeof t !== 'object' || !Array.isArray(t.shape) || typeof t.dtype !== 'string') {
     throw new InvalidArgumentError(fn, parameter, expected, x);
   }
+  assertLiveTensor(fn, parameter, x);
   const shape = t.shape as number[];
   if (rank !== undefined ? shape.length !== rank : shape.length < minRank) {
     throw new InvalidArgumentError(fn, parameter, expected, x);

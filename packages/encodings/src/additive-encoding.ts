@@ -1,4 +1,9 @@
-import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import {
+  assertKnownOptions,
+  assertLiveTensor,
+  assertNumber,
+  InvalidArgumentError,
+} from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { AdditiveEncoding, AdditiveOptions } from './types.js';
 
@@ -38,6 +43,7 @@ export function additiveEncoding(spec: AdditiveSpec): AdditiveEncoding {
       return tf.tidy(() => spec.table(length, offset));
     },
     apply(x: tf.Tensor, options?: AdditiveOptions): tf.Tensor {
+      assertLiveTensor(`${fn}.apply`, 'x', x);
       const ok = x instanceof tf.Tensor && (x.rank === 2 || x.rank === 3) && x.shape[x.rank - 1] === dim;
       if (!ok || x.size === 0) {
         throw new InvalidArgumentError(

@@ -1,5 +1,6 @@
 import {
   assertKnownOptions,
+  assertLiveTensor,
   assertNumber,
   defineOptions,
   IncompatibleOptionsError,
@@ -119,6 +120,7 @@ export function rope(options: RopeOptions): RotaryEncoding {
   const keyTables = xp === undefined ? queryTables : tables('key');
 
   const checkInput = (fn: string, name: string, x: tf.Tensor): void => {
+    assertLiveTensor(fn, name, x);
     const ok = x instanceof tf.Tensor && x.rank === 4 && x.shape[3] === headDim && x.size > 0;
     if (!ok)
       throw new InvalidArgumentError(fn, name, `a non-empty tensor [batch, heads, seq, ${headDim}]`, x);

@@ -1,4 +1,4 @@
-import { assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import { assertLiveTensor, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export function iterativePseudoInverse(a: tf.Tensor, iterations = 6): tf.Tensor {
   const fn = 'iterativePseudoInverse';
+  assertLiveTensor(fn, 'a', a);
   const m = a.shape[a.rank - 1];
   if (a.rank < 2 || a.shape[a.rank - 2] !== m) {
     throw new InvalidArgumentError(fn, 'a', 'a tensor of square matrices [..., m, m]', a);

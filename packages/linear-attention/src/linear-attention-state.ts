@@ -1,4 +1,9 @@
-import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import {
+  assertKnownOptions,
+  assertLiveTensor,
+  assertNumber,
+  InvalidArgumentError,
+} from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   favorExponent,
@@ -118,6 +123,7 @@ export function createLinearAttentionState(options: LinearAttentionStateOptions)
 
 function checkStepInput(state: LinearAttentionState, name: string, x: unknown, lastDim: number): number {
   const t = x as tf.Tensor | null;
+  assertLiveTensor(STEP, name, x);
   const expected = `a float32 tensor [${state.batch}, heads, T, ${lastDim}]`;
   if (
     t === null ||
