@@ -75,7 +75,11 @@ const blockSparseCase = fc
     fc.record({
       definition: fc.constant(definition),
       params: validOptionsArbitrary(definition.options, { span: 12, maxListLength: 6 }),
-      shape: attentionShapeArbitrary({ maxLen: 48 }),
+      // Half self-attention: several patterns (BigBird, Star-Transformer, documents) require qLen = kvLen.
+      shape: fc.oneof(
+        attentionShapeArbitrary({ maxLen: 48 }),
+        attentionShapeArbitrary({ maxLen: 48, selfAttention: true }),
+      ),
       blockSize: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom(16, 32, 64)),
       seed: fc.nat(1_000_000),
     }),

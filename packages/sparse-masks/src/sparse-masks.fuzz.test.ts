@@ -38,7 +38,11 @@ const patternCase = fc.constantFrom(...definitions).chain((definition) =>
   fc.record({
     definition: fc.constant(definition),
     params: validOptionsArbitrary(definition.options, { span: 12, maxListLength: 8 }),
-    shape: attentionShapeArbitrary({ maxLen: 48 }),
+    // Half self-attention: several patterns (BigBird, Star-Transformer, documents) require qLen = kvLen.
+    shape: fc.oneof(
+      attentionShapeArbitrary({ maxLen: 48 }),
+      attentionShapeArbitrary({ maxLen: 48, selfAttention: true }),
+    ),
     blockSize: blockSizeArbitrary,
     scale: fc.option(fc.double({ min: 0.05, max: 2, noNaN: true }), { nil: undefined }),
     // ±∞ only in v for now: a ±∞ in q or k can make a row's only visible scores −∞, which the block-sparse
