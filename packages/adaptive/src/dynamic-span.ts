@@ -1,5 +1,6 @@
 import {
   assertKnownOptions,
+  assertLiveTensor,
   assertNumber,
   createRandom,
   InvalidArgumentError,
@@ -98,6 +99,7 @@ export class DynamicSpan {
 
   /** The spans `z = S·σ(x·v + b)` for `x` shaped `[batch, heads, seq, inputDim]` → `[batch, heads, seq, 1]`. */
   predict(x: tf.Tensor): tf.Tensor4D {
+    assertLiveTensor(`${FN}.predict`, 'x', x);
     if (!(x instanceof tf.Tensor) || x.rank !== 4 || x.dtype !== 'float32') {
       throw new InvalidArgumentError(
         `${FN}.predict`,

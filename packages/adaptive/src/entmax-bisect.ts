@@ -1,4 +1,9 @@
-import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import {
+  assertKnownOptions,
+  assertLiveTensor,
+  assertNumber,
+  InvalidArgumentError,
+} from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { entmaxBackward } from './entmax-backward.js';
 import { assertNormalizerInput, shiftToRowMax } from './normalizer-input.js';
@@ -46,6 +51,7 @@ function validateAlpha(alpha: unknown, logits: tf.Tensor): void {
   if (!(alpha instanceof tf.Tensor) || alpha.dtype !== 'float32') {
     throw new InvalidArgumentError(FN, 'options.alpha', 'a number or a float32 tensor', alpha);
   }
+  assertLiveTensor(FN, 'options.alpha', alpha);
   const padded = [...Array(Math.max(0, logits.rank - alpha.rank)).fill(1), ...alpha.shape] as number[];
   const fits =
     alpha.rank <= logits.rank &&

@@ -1,9 +1,10 @@
-import { InvalidArgumentError } from '@efficient-attention/core';
+import { assertLiveTensor, InvalidArgumentError } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Throws unless `x` is a float32 tensor of rank ≥ 1 whose last axis is not empty. */
 export function assertNormalizerInput(fn: string, parameter: string, x: unknown): asserts x is tf.Tensor {
   if (!(x instanceof tf.Tensor)) throw new InvalidArgumentError(fn, parameter, 'a float32 tf.Tensor', x);
+  assertLiveTensor(fn, parameter, x);
   if (x.dtype !== 'float32') throw new InvalidArgumentError(fn, `${parameter}.dtype`, '"float32"', x.dtype);
   if (x.rank < 1 || x.shape[x.rank - 1]! < 1) {
     throw new InvalidArgumentError(fn, `${parameter}.shape`, 'rank ≥ 1 with a non-empty last axis', x.shape);

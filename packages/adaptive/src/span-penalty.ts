@@ -1,4 +1,9 @@
-import { assertKnownOptions, assertNumber, InvalidArgumentError } from '@efficient-attention/core';
+import {
+  assertKnownOptions,
+  assertLiveTensor,
+  assertNumber,
+  InvalidArgumentError,
+} from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Options of {@link spanPenalty}. */
@@ -38,6 +43,7 @@ export function spanPenalty(spans: tf.Tensor, options: SpanPenaltyOptions): tf.S
   if (reduction !== 'mean' && reduction !== 'sum') {
     throw new InvalidArgumentError(FN, 'options.reduction', "'mean' or 'sum'", reduction);
   }
+  assertLiveTensor(FN, 'spans', spans);
   if (!(spans instanceof tf.Tensor) || spans.dtype !== 'float32' || spans.size === 0) {
     throw new InvalidArgumentError(FN, 'spans', 'a non-empty float32 tensor', spans);
   }

@@ -1,5 +1,6 @@
 import {
   assertKnownOptions,
+  assertLiveTensor,
   assertNumber,
   InvalidArgumentError,
   type ScoreMod,
@@ -96,6 +97,7 @@ export function assertSpansFit(
   dims: { batch: number; heads: number; qLen: number },
 ): asserts spans is tf.Tensor {
   const expected = `a float32 tensor of shape [${dims.heads}] (a span per head) or broadcastable to [${dims.batch}, ${dims.heads}, ${dims.qLen}, 1] (a span per query)`;
+  assertLiveTensor(fn, 'spans', spans);
   if (!(spans instanceof tf.Tensor) || spans.dtype !== 'float32') {
     throw new InvalidArgumentError(fn, 'spans', expected, spans);
   }
@@ -154,6 +156,7 @@ export function cachedSpanRampScoreMod(
   const { rampSize, maxSpan } = resolveSpanRamp(FN, options, ['offset']);
   const offset = options.offset ?? 0;
   assertNumber(FN, 'options.offset', offset, { integer: true });
+  assertLiveTensor(FN, 'spans', spans);
   if (!(spans instanceof tf.Tensor) || spans.dtype !== 'float32') {
     throw new InvalidArgumentError(FN, 'spans', 'a float32 tensor', spans);
   }
