@@ -75,14 +75,20 @@ interface Check {
   runs?: number;
 }
 
+/** A non-finite value put into q, k or v at a flat index (the NaN-rule checks). */
+type Poison = ['q' | 'k' | 'v', number, number];
+
 function attentionCase(
   name: string,
   [b, h, hkv, n, m, d, dv]: number[],
   seed: number,
+  poisons: Poison[] = [],
 ): { name: string; make: () => { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor }; d: number; shape: number[] } {
   const qv = normal(b! * h! * n! * d!, seed);
   const kv = normal(b! * hkv! * m! * d!, seed + 1);
   const vv = normal(b! * hkv! * m! * dv!, seed + 2);
+  const data = { q: qv, k: kv, v: vv };
+  for (const [name, at, value] of poisons) data[name][at % data[name].length] = value;
   return {
     name,
     d: d!,
@@ -123,6 +129,50 @@ export function kernelChecks(): Check[] {
       name,
       inputs: c.make,
       attrs: { scale: 1 / Math.sqrt(c.d), causal: isCausal },
+    });
+  });
+  // The NaN rule (core's README): NaN and ±∞ reach exactly the outputs that can see them, as on the
+  // reference (compared element by element: NaN where it has NaN, the same infinity, else within tolerance).
+  const nan = Number.NaN;
+  const poisoned: Array<[string, number[], boolean, Poison[]]> = [
+    [
+      'NaN rule: B1 H2 N130 d64 causal, NaN query row, NaN key 60, NaN and +∞ values',
+      [1, 2, 2, 130, 130, 64, 64],
+      true,
+      [
+        ['q', 7 * 64 + 3, nan],
+        ['k', 60 * 64 + 5, nan],
+        ['v', 100 * 64 + 3, nan],
+        ['v', 20 * 64 + 9, Number.POSITIVE_INFINITY],
+      ],
+    ],
+    [
+      'NaN rule: B1 H2 Hkv1 N37 M70 d16 causal (rows without keys), −∞ query, NaN values',
+      [1, 2, 1, 37, 70, 16, 16],
+      true,
+      [
+        ['q', 30 * 16, Number.NEGATIVE_INFINITY],
+        ['v', 69 * 16 + 2, nan],
+        ['v', 40 * 16 + 1, nan],
+      ],
+    ],
+    [
+      'NaN rule: B1 H1 N50 M90 d8 not causal, NaN key and value',
+      [1, 1, 1, 50, 90, 8, 8],
+      false,
+      [
+        ['k', 33 * 8 + 1, nan],
+        ['v', 80 * 8, Number.NEGATIVE_INFINITY],
+      ],
+    ],
+  ];
+  poisoned.forEach(([name, shape, isCausal, poisons], i) => {
+    const c = attentionCase(name, shape, 500 + 10 * i, poisons);
+    checks.push({
+      kernel: fusedAttentionKernel as unknown as Check['kernel'],
+      name,
+      inputs: c.make,
+      attrs: { causal: isCausal }, // scale: 1/√d by default
     });
   });
   const sparse: Array<[string, number[], number, () => ReturnType<typeof createBlockMask>]> = [
@@ -184,8 +234,20 @@ export function kernelChecks(): Check[] {
       () => createBlockMask(causal({ qLen: 1200, kvLen: 1200 }), 1200, 1200, { blockSize: 32 }),
     ],
   ];
+  sparse.push([
+    'NaN rule: causal N257 H2 bs=64, NaN query, key and values (masked and visible)',
+    [1, 2, 2, 257, 257, 32, 32],
+    64,
+    () => createBlockMask(causal({ qLen: 257, kvLen: 257 }), 257, 257, { blockSize: 64 }),
+  ]);
+  const sparsePoisons: Poison[] = [
+    ['q', 3 * 32, nan],
+    ['k', 150 * 32 + 7, nan],
+    ['v', 200 * 32 + 1, nan],
+    ['v', 70 * 32 + 2, Number.POSITIVE_INFINITY],
+  ];
   sparse.forEach(([name, shape, blockSize, mask], i) => {
-    const c = attentionCase(name, shape, 100 + 10 * i);
+    const c = attentionCase(name, shape, 100 + 10 * i, name.startsWith('NaN rule') ? sparsePoisons : []);
     const compiled = mask();
     checks.push({
       kernel: blockSparseAttentionKernel as unknown as Check['kernel'],
@@ -206,6 +268,8 @@ export function kernelChecks(): Check[] {
   rope.forEach(([shape, rotaryDim, layout], i) => {
     const [b, h, n, d] = shape as [number, number, number, number];
     const xv = normal(b * h * n * d, 200 + i);
+    xv[d + 1] = nan; // NaN rule: reaches its rotation pair of row 1 only
+    xv[xv.length - 2] = Number.NEGATIVE_INFINITY;
     // Tables from Math.cos/sin: the same values on every backend.
     const angle = (j: number) => Math.floor(j / (rotaryDim / 2)) * 0.1 ** ((j % (rotaryDim / 2)) / 4);
     const cosv = Float32Array.from({ length: (n * rotaryDim) / 2 }, (_, j) => Math.cos(angle(j)));
@@ -235,6 +299,11 @@ export function kernelChecks(): Check[] {
     const qv = normal(b! * h! * n! * f!, 300 + i).map(feature);
     const kv = normal(b! * h! * n! * f!, 310 + i).map(feature);
     const vv = normal(b! * h! * n! * dv!, 320 + i);
+    // NaN rule, in the first case: a NaN key at position 30 and value at 40 reach rows ≥ 30 / ≥ 40 only.
+    if (i === 0) {
+      kv[30 * f! + 1] = nan;
+      vv[(n! + 40) * dv! + 2] = nan;
+    }
     checks.push({
       kernel: causalLinearAttentionKernel as unknown as Check['kernel'],
       name: `B${b} H${h} N${n} F${f} dv${dv} chunk ${chunkSize}`,
@@ -312,6 +381,9 @@ function compare(actual: ArrayLike<number>, expected: ArrayLike<number>, atol: n
   if (actual.length !== expected.length) return { maxAbsError: Number.NaN, worstToleranceRatio: Number.NaN };
   for (let i = 0; i < expected.length; i++) {
     const e = expected[i]!;
+    // The NaN rule: NaN exactly where the reference has NaN, the same infinity where it has one.
+    if (!Number.isFinite(e) && (Object.is(actual[i], e) || (Number.isNaN(e) && Number.isNaN(actual[i]!))))
+      continue;
     const diff = Math.abs(actual[i]! - e);
     if (!(diff <= maxAbsError)) maxAbsError = Number.isNaN(diff) ? Number.NaN : Math.max(maxAbsError, diff);
     const ratio = diff / (atol + rtol * Math.abs(e));

@@ -2,6 +2,7 @@ import { type BlockSparseAttentionAttrs, blockSparseAttentionKernel } from '@eff
 import * as tf from '@tensorflow/tfjs-core';
 import { hasFloat32Textures, int32Halves, type WebGLBackendData } from '../../runtime/webgl/int32-halves.js';
 import type { GPGPUProgramSpec } from '../../runtime/webgl/webgl-program.js';
+import { inputsFinite } from '../fused-attention/webgl.js';
 import { type BlockSparseAttentionShape, blockSparseShape, referenceFallback } from '../kernel-fallback.js';
 import { defineKernelImplementation } from '../kernel-implementation.js';
 
@@ -274,7 +275,8 @@ function blockSparseChunks(
  * words, which tfjs-webgl's float32 textures would round, so they are repacked from their exact CPU copy
  * into 16-bit halves once per mask tensor (see {@link int32Halves}). Masks without a CPU copy (computed on
  * the GPU or already uploaded), float16 textures, more than 2^24 key rows and inputs the kernel does not
- * take run core's reference (which raises the validation errors), with a one-time warning. The kernel
+ * take run core's reference (which raises the validation errors), with a one-time warning; q, k, v holding
+ * NaN or ±∞ run it silently, so the NaN rule holds (see `inputsFinite`). The kernel
  * trusts the mask's contents (what `createBlockMask` builds). Forward only.
  *
  * @example
@@ -290,7 +292,7 @@ export const blockSparseAttentionWebGL = defineKernelImplementation({
   setup:
     () =>
     ({ inputs, attrs, backend }) => {
-      const a = (attrs ?? {}) as unknown as BlockSparseAttentionAttrs;
+      const a = (attrs ?? {}) as unknown as Required<BlockSparseAttentionAttrs>;
       const fallback = (reason: string) =>
         referenceFallback(blockSparseAttentionKernel, 'webgl', reason, inputs, attrs);
       const shape = blockSparseShape(inputs, a);
@@ -299,6 +301,13 @@ export const blockSparseAttentionWebGL = defineKernelImplementation({
       if (!hasFloat32Textures()) return fallback('float16 textures cannot hold 16-bit halves exactly');
       if (shape.batch * shape.kvHeads * shape.kvLen >= 2 ** 24) {
         return fallback('more than 2^24 key rows (gather indices would not be exact in float textures)');
+      }
+      // The NaN rule: inputs with NaN or ±∞ take the reference (see inputsFinite).
+      if (!inputsFinite([inputs.q!, inputs.k!, inputs.v!])) {
+        return blockSparseAttentionKernel.reference(
+          inputs as unknown as Parameters<typeof blockSparseAttentionKernel.reference>[0],
+          a,
+        );
       }
       const gl = backend as WebGLBackendData;
       const masks = int32Halves(gl, inputs.partialMasks!);

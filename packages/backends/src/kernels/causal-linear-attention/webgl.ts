@@ -1,6 +1,7 @@
 import { type CausalLinearAttentionAttrs, causalLinearAttentionKernel } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GPGPUProgramSpec, WebGLBackendLike } from '../../runtime/webgl/webgl-program.js';
+import { inputsFinite } from '../fused-attention/webgl.js';
 import { isFloat4D, referenceFallback } from '../kernel-fallback.js';
 import { defineKernelImplementation } from '../kernel-implementation.js';
 
@@ -124,8 +125,8 @@ function causalLinearChunks(
  * products, the chunk states and their prefix sum across chunks and one GLSL pass
  * ({@link CausalLinearNormaliseProgram}) for the normalisation. Time O(N·chunk·(f + dv) + N·f·dv) per
  * head; memory O(N·chunk + N·f·(dv + 1)/chunk) per head (every chunk's state is held at once).
- * Inputs the kernel does not take run core's reference (which raises the error), with a one-time warning.
- * Forward only.
+ * Inputs the kernel does not take run core's reference (which raises the error), with a one-time warning;
+ * inputs holding NaN or ±∞ run it silently, so the NaN rule holds. Forward only.
  *
  * @example
  * ```ts
@@ -161,6 +162,14 @@ export const causalLinearAttentionWebGL = defineKernelImplementation({
           'inputs the kernel does not take (the reference validates them)',
           inputs,
           attrs,
+        );
+      }
+      // The NaN rule (a NaN key or value at j reaches rows ≥ j only): the chunked products here mask by a
+      // multiply (0 · NaN = NaN), so inputs with NaN or ±∞ take the reference, which selects.
+      if (!inputsFinite([phiQ, phiK, v])) {
+        return causalLinearAttentionKernel.reference(
+          inputs as unknown as Parameters<typeof causalLinearAttentionKernel.reference>[0],
+          a as CausalLinearAttentionAttrs,
         );
       }
       return causalLinearChunks(

@@ -19,6 +19,28 @@ function allowedKeysGLSL(tileKeys: number, causal: boolean, qLen: number, kvLen:
   return `int allowedKeys(int i) { return ${limit}; }`;
 }
 
+/**
+ * Whether q, k and v hold only finite values: one reduction and a one-value readback per call. The webgl
+ * kernels take finite inputs; inputs with NaN or ±∞ run core's reference instead, which follows the NaN
+ * rule (a NaN reaches exactly the outputs that can see it). GLSL gives no guarantee for NaN in `max`,
+ * comparisons or `0 · NaN`, and the tiled kernels multiply masked keys' values by a weight of 0.
+ *
+ * @example
+ * ```ts
+ * if (!inputsFinite([q, k, v])) return fusedAttentionKernel.reference(inputs, attrs);
+ * ```
+ */
+export function inputsFinite(tensors: readonly tf.TensorInfo[]): boolean {
+  const all = tf.tidy(() =>
+    tensors
+      .map((t) => tf.all(tf.isFinite(tf.reshape(t as tf.Tensor, [-1]))))
+      .reduce((a, b) => tf.logicalAnd(a, b)),
+  );
+  const finite = all.dataSync()[0] === 1;
+  all.dispose();
+  return finite;
+}
+
 /** Shape facts of one tile of {@link RowMaxProgram} and {@link MaskedExpProgram}. */
 export interface OnlineSoftmaxTile {
   /** Rows of the score tile: batch · heads. */
@@ -150,7 +172,7 @@ function fusedAttentionTiles(
   k: tf.Tensor4D,
   v: tf.Tensor4D,
   dims: AttentionDims,
-  attrs: FusedAttentionAttrs,
+  attrs: Required<FusedAttentionAttrs>,
 ): tf.Tensor {
   const { batch, heads, kvHeads, qLen, kvLen, headDim, valueDim } = dims;
   const group = heads / kvHeads;
@@ -227,7 +249,8 @@ function fusedAttentionTiles(
  * The `webgl` kernel of core's `EAFusedAttention`: tiled multi-pass flash attention with GLSL online-softmax
  * passes (see {@link RowMaxProgram}, {@link MaskedExpProgram}); O(N·d) memory plus one bounded score tile,
  * so it runs lengths where the plain `matMul → softmax → matMul` path runs out of memory. Invalid inputs
- * run core's reference (which raises its error), with a one-time warning. Forward only.
+ * run core's reference (which raises its error), with a one-time warning; inputs holding NaN or ±∞ run it
+ * too, silently, so the NaN rule holds ({@link inputsFinite}). Forward only.
  *
  * @example
  * ```ts
@@ -242,7 +265,7 @@ export const fusedAttentionWebGL = defineKernelImplementation({
     () =>
     ({ inputs, attrs, backend }) => {
       const { q, k, v } = inputs;
-      const a = (attrs ?? {}) as unknown as FusedAttentionAttrs;
+      const a = (attrs ?? {}) as unknown as Required<FusedAttentionAttrs>;
       const dims = attentionDimsOrUndefined(fusedAttentionKernel.name, q, k, v);
       if (dims === undefined || typeof a.scale !== 'number' || typeof a.causal !== 'boolean') {
         return referenceFallback(
@@ -252,6 +275,10 @@ export const fusedAttentionWebGL = defineKernelImplementation({
           inputs,
           attrs,
         );
+      }
+      // The NaN rule: inputs with NaN or ±∞ take the reference (see inputsFinite).
+      if (!inputsFinite([q!, k!, v!])) {
+        return fusedAttentionKernel.reference({ q, k, v } as Record<'q' | 'k' | 'v', tf.Tensor>, a);
       }
       return fusedAttentionTiles(
         backend as WebGLBackendLike,
