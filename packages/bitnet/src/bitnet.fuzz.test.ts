@@ -258,9 +258,7 @@ describeBackends('bitnet fuzz', (backend) => {
     );
   });
 
-  // Issue 21: a disposed input gives a TypeError from tfjs internals instead of a clear error naming the
-  // argument. Owned by the disposed-inputs fix; re-enable (drop `.fails`) when it lands.
-  it.fails('fuzz: a disposed weight or activation throws a typed error naming it (issue 21: disposed inputs)', () => {
+  it('fuzz: a disposed weight or activation throws a typed error naming it (issue 21: disposed inputs)', () => {
     const property = 'disposed inputs';
     fc.assert(
       fc.property(fc.constantFrom('weight', 'x'), (which) => {

@@ -288,10 +288,7 @@ describeBackends('core fuzz', () => {
     );
   });
 
-  // Issue 21: a disposed input gives "TypeError: Cannot read properties of undefined (reading 'backend')"
-  // (or tfjs's "Tensor is disposed") instead of a clear error naming the argument. Owned by the
-  // disposed-inputs fix; re-enable (drop `.fails`) when it lands.
-  it.fails('fuzz: a disposed q, k or v throws a typed error naming it (issue 21: disposed inputs)', () => {
+  it('fuzz: a disposed q, k or v throws a typed error naming it (issue 21: disposed inputs)', () => {
     const property = 'disposed inputs';
     fc.assert(
       fc.property(

@@ -270,9 +270,7 @@ describeBackends('encodings fuzz', () => {
     );
   });
 
-  // Issue 21: a disposed input gives a TypeError from tfjs internals instead of a clear error naming the
-  // argument. Owned by the disposed-inputs fix; re-enable (drop `.fails`) when it lands.
-  it.fails('fuzz: a disposed input to rotate / apply throws a typed error naming it (issue 21: disposed inputs)', () => {
+  it('fuzz: a disposed input to rotate / apply throws a typed error naming it (issue 21: disposed inputs)', () => {
     const property = 'disposed inputs';
     const context = { modelDim: 16, heads: 2, headDim: 8, maxLength: 32, seed: 0 };
     fc.assert(

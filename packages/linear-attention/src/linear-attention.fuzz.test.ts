@@ -456,9 +456,7 @@ describeBackends('linear-attention fuzz', () => {
     );
   });
 
-  // Issue 21: a disposed input gives a TypeError from tfjs internals instead of a clear error naming the
-  // argument. Owned by the disposed-inputs fix; re-enable (drop `.fails`) when it lands.
-  it.fails('fuzz: a disposed q, k or v throws a typed error naming it (issue 21: disposed inputs)', () => {
+  it('fuzz: a disposed q, k or v throws a typed error naming it (issue 21: disposed inputs)', () => {
     const property = 'disposed inputs';
     fc.assert(
       fc.property(

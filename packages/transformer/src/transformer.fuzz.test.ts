@@ -319,9 +319,7 @@ describeBackends('transformer fuzz', () => {
     );
   });
 
-  // Issue 21: token ids ≥ vocabSize or < 0 are accepted (the embedding gather reads zeros / garbage). Owned by
-  // the token-ids fix; re-enable (drop `.fails`) when it lands.
-  it.fails('fuzz: out-of-range token ids throw a typed error naming tokens (issue 21: token ids)', () => {
+  it('fuzz: out-of-range token ids throw a typed error naming tokens (issue 21: token ids)', () => {
     const property = 'token ids out of range';
     fc.assert(
       fc.property(fc.constantFrom(-1, 6, 7, 100), fc.constantFrom('apply', 'step'), (id, where) => {
@@ -357,9 +355,7 @@ describeBackends('transformer fuzz', () => {
     );
   });
 
-  // Issue 21: decoder.step goes on past maxSeqLen with rope or sinusoidal positions although apply rejects
-  // longer inputs. Owned by the decoder fix; re-enable (drop `.fails`) when it lands.
-  it.fails('fuzz: decoding past maxSeqLen throws a typed error naming maxSeqLen (issue 21: decoder past maxSeqLen)', () => {
+  it('fuzz: decoding past maxSeqLen throws a typed error naming maxSeqLen (issue 21: decoder past maxSeqLen)', () => {
     const property = 'decoder past maxSeqLen';
     fc.assert(
       fc.property(
@@ -394,9 +390,7 @@ describeBackends('transformer fuzz', () => {
     );
   });
 
-  // Issue 21: disposed tokens give a TypeError from tfjs internals instead of a clear error naming the
-  // argument. Owned by the disposed-inputs fix; re-enable (drop `.fails`) when it lands.
-  it.fails('fuzz: disposed tokens throw a typed error naming tokens (issue 21: disposed inputs)', () => {
+  it('fuzz: disposed tokens throw a typed error naming tokens (issue 21: disposed inputs)', () => {
     const property = 'disposed tokens';
     fc.assert(
       fc.property(fc.constantFrom(1, 2, 3), (n) => {
