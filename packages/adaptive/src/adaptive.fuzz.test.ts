@@ -359,9 +359,7 @@ describeBackends('adaptive fuzz', () => {
     );
   });
 
-  // Issue 21: a disposed input gives a TypeError from tfjs internals instead of a clear error naming the
-  // argument. Owned by the disposed-inputs fix; re-enable (drop `.fails`) when it lands.
-  it.fails('fuzz: a disposed q, k, v or logits throws a typed error naming it (issue 21: disposed inputs)', () => {
+  it('fuzz: a disposed q, k, v or logits throws a typed error naming it (issue 21: disposed inputs)', () => {
     const property = 'disposed inputs';
     fc.assert(
       fc.property(fc.constantFrom('q', 'k', 'v', 'logits'), (which) => {
