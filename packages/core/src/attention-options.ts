@@ -44,6 +44,9 @@ export function resolveAttentionOptions(
   const o = options ?? {};
   const scale = o.scale ?? 1 / Math.sqrt(dims.headDim);
   assertNumber(fn, 'options.scale', scale);
+  // The attribute rule of the kernel contracts (resolveAttentionScale): a scale ≤ 0 inverts or flattens
+  // the softmax, so every path rejects it.
+  if (scale <= 0) throw new InvalidArgumentError(fn, 'options.scale', 'a finite number > 0', scale);
   if (o.causal !== undefined && typeof o.causal !== 'boolean') {
     throw new InvalidArgumentError(fn, 'options.causal', 'a boolean', o.causal);
   }

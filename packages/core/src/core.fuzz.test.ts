@@ -263,7 +263,7 @@ describeBackends('core fuzz', () => {
 
   // Issue 21 (one attribute rule): `scale` 0 or negative is accepted today on every path. Owned by the
   // attribute-rule fix; re-enable (drop `.fails`) when it lands.
-  it.fails('fuzz: a non-positive scale throws a typed error naming options.scale (issue 21: attribute rule)', () => {
+  it('fuzz: a non-positive scale throws a typed error naming options.scale (issue 21: attribute rule)', () => {
     const property = 'non-positive scale';
     fc.assert(
       fc.property(
