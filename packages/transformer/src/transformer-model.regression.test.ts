@@ -18,4 +18,14 @@ describeBackends('createModel regressions (fuzz)', () => {
     ).toThrow(/config\.initialAlpha/);
     expect(tf.memory().numTensors - before, 'tensors left by the failed createModel').toBe(0);
   });
+
+  // The same leak from the long fuzz run: dynamic-span with `maxSpan: 1` keeps its default initialSpan 32,
+  // which DynamicSpan rejects (clear error) after the block allocated 4 tensors.
+  it.fails('dynamic-span with maxSpan 1 (initialSpan ≥ maxSpan) leaves no tensor behind', () => {
+    const before = tf.memory().numTensors;
+    expect(() =>
+      createModel(tinyLm({ attention: { mechanism: 'dynamic-span', config: { maxSpan: 1 } } })),
+    ).toThrow(/initialSpan/);
+    expect(tf.memory().numTensors - before, 'tensors left by the failed createModel').toBe(0);
+  });
 });
