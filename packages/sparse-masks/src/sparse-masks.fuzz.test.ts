@@ -165,7 +165,7 @@ describeBackends('sparse-masks fuzz', () => {
                   return blockSparseAttention(q, q, q, createBlockMask(mask, 6, c.value === 6 ? 7 : c.value));
                 case 'pattern':
                   return void createPatternMask(
-                    { pattern: c.value as string },
+                    { pattern: c.value as unknown as string },
                     { seed: 0, qLen: 6, kvLen: 6, blockSize: 4 },
                   );
               }
