@@ -184,8 +184,9 @@ describeBackends('transformer fuzz', () => {
             withModel(config, (model) => {
               const n = lengthOf(config, lengthFraction);
               const rows = tokenIds(batch, n, config.vocabSize, seed);
-              const tokens = tf.tensor2d(rows, [batch, n], 'int32');
+              // The decoder first: it may reject the config (a pattern's band), and then nothing else exists yet.
               const decoder = createDecoder(model);
+              const tokens = tf.tensor2d(rows, [batch, n], 'int32');
               const made: tf.Tensor[] = [];
               try {
                 // Recompute decodes each prefix anew (LSH buckets depend on the whole sequence): its step t
