@@ -64,6 +64,7 @@ export {
   type ReferenceAttentionOptions,
   referenceAttention,
 } from './reference-attention.js';
+export { type ReferenceAttentionGradients, referenceAttentionGrad } from './reference-attention-grad.js';
 export {
   defaultTolerance,
   expectNoLeaks,
