@@ -85,6 +85,7 @@ export {
   prefersPerHeadMatMul,
   type ScaledDotProductAttentionOptions,
   scaledDotProductAttention,
+  scaledDotProductAttentionReference,
 } from './scaled-dot-product-attention.js';
 export {
   type AttentionDims,

@@ -3,6 +3,8 @@ import { applyScoreMod } from './apply-score-mod.js';
 import { AttentionMaskPlan, allFinite, maskScores, matMulVisible } from './attention-mask.js';
 import { type AttentionOptions, kvHeadOf, resolveAttentionOptions, splitHeads } from './attention-options.js';
 import { InvalidArgumentError } from './errors.js';
+import { fusedAttentionKernel } from './kernels/fused-attention.js';
+import { hasKernelFor, noteReferencePath } from './kernels/kernel-contract.js';
 import type { AttentionDims } from './types.js';
 import { validateAttentionInputs } from './validation.js';
 
@@ -69,6 +71,11 @@ export function prefersPerHeadMatMul(dims: AttentionDims): boolean {
  * call whose scores would not fit the backend's memory throws before allocating them (`maxScoresBytes`).
  * Gradients flow through q, k, v and a score modifier's tensor form (its scalar form has no gradient).
  *
+ * When the active backend has the fused `EAFusedAttention` kernel (`@efficient-attention/backends`) and the
+ * call needs nothing but `scale` and `causal`, it runs there — forward and backward, O(N) memory, same
+ * results within float32 rounding; a `mask`, `scoreMod` or `returnWeights` keeps it on tfjs ops (said once
+ * when kernels were announced with `initBackend`).
+ *
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
@@ -98,10 +105,64 @@ export function scaledDotProductAttention(
 ): tf.Tensor4D | AttentionWithWeights {
   const dims = validateAttentionInputs(FN, q, k, v);
   const opts = resolveAttentionOptions(FN, dims, options, ['returnWeights', 'maxScoresBytes']);
+  if (hasKernelFor(fusedAttentionKernel)) {
+    const blocker =
+      options?.returnWeights === true
+        ? 'returnWeights'
+        : opts.mask !== undefined
+          ? 'mask'
+          : opts.scoreMod !== undefined
+            ? 'scoreMod'
+            : undefined;
+    if (blocker === undefined) {
+      if (options?.maxScoresBytes !== undefined) assertScoresFit(dims, options, 0, false);
+      // The fast path: the fused kernel (O(N) memory, its own backward), same results within float32
+      // rounding (core's README states the tolerance the backends' tests hold it to).
+      return fusedAttentionKernel.run({ q, k, v }, { scale: opts.scale, causal: opts.causal }) as tf.Tensor4D;
+    }
+    noteReferencePath(
+      FN,
+      blocker,
+      `options.${blocker} has no fused kernel (the EAFusedAttention kernel takes scale and causal only)`,
+    );
+  }
+  return scaledDotProductAttentionReference(q, k, v, options);
+}
+
+/**
+ * {@link scaledDotProductAttention} always computed with tfjs ops (N² scores), never routed to the fused
+ * kernel: the reference of `EAFusedAttention` and of the tests. Same signature and contract.
+ *
+ * @example
+ * ```ts
+ * const out = scaledDotProductAttentionReference(q, k, v, { causal: true });
+ * ```
+ */
+export function scaledDotProductAttentionReference(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options: ScaledDotProductAttentionOptions & { returnWeights: true },
+): AttentionWithWeights;
+/** The reference returning the output only; see the overload above. */
+export function scaledDotProductAttentionReference(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options?: ScaledDotProductAttentionOptions,
+): tf.Tensor4D;
+export function scaledDotProductAttentionReference(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options: ScaledDotProductAttentionOptions = {},
+): tf.Tensor4D | AttentionWithWeights {
+  const dims = validateAttentionInputs(FN, q, k, v);
+  const opts = resolveAttentionOptions(FN, dims, options, ['returnWeights', 'maxScoresBytes']);
   if (options.returnWeights !== undefined && typeof options.returnWeights !== 'boolean') {
     throw new InvalidArgumentError(FN, 'options.returnWeights', 'a boolean', options.returnWeights);
   }
-  assertScoresFit(dims, options, q.size + k.size + v.size);
+  assertScoresFit(dims, options, q.size + k.size + v.size, true);
   const plan = new AttentionMaskPlan(FN, dims, opts.causal, opts.mask);
   // NaN rule: masked keys are selected away (never added to), and their values are kept out of p·v when
   // v holds NaN or ±∞ (checked once: the NaN-safe product costs two more matMuls).
@@ -211,6 +272,7 @@ function assertScoresFit(
   dims: AttentionDims,
   options: ScaledDotProductAttentionOptions,
   inputElements: number,
+  allocatesScores: boolean,
 ): void {
   const backend = tf.getBackend();
   const limit = options.maxScoresBytes ?? DENSE_SCORES_BYTE_LIMITS[backend] ?? Number.POSITIVE_INFINITY;
@@ -222,7 +284,7 @@ function assertScoresFit(
       limit,
     );
   }
-  if (limit === Number.POSITIVE_INFINITY) return;
+  if (limit === Number.POSITIVE_INFINITY || !allocatesScores) return;
   const allScores = dims.batch * dims.heads * dims.qLen * dims.kvLen;
   const perHead = prefersPerHeadMatMul(dims);
   const liveScores = perHead ? dims.qLen * dims.kvLen : allScores;

@@ -12,6 +12,7 @@ export {
   caseMaskPredicate,
 } from './attention-cases.js';
 export { describeBackends, NODE_BACKENDS, type TestBackend, useBackend } from './backends.js';
+export { type AllowedPredicate, compileBlockMask } from './block-mask.js';
 export { finiteDifferenceGradient } from './finite-difference.js';
 export {
   type ContractOptions,
@@ -65,6 +66,13 @@ export {
   referenceAttention,
 } from './reference-attention.js';
 export { type ReferenceAttentionGradients, referenceAttentionGrad } from './reference-attention-grad.js';
+export {
+  type ReferenceCausalLinearGradients,
+  type ReferenceCausalLinearInputs,
+  type ReferenceCausalLinearOptions,
+  referenceCausalLinearAttention,
+  referenceCausalLinearAttentionGrad,
+} from './reference-causal-linear-attention.js';
 export {
   defaultTolerance,
   expectNoLeaks,

@@ -16,8 +16,12 @@ describe('referenceAttentionGrad', () => {
     it(`matches central differences (${JSON.stringify(c)})`, () => {
       const q = Float64Array.from(seededNormalValues(c.batch * c.heads * c.qLen * c.headDim, c.seed));
       const k = Float64Array.from(seededNormalValues(c.batch * c.kvHeads * c.kvLen * c.headDim, c.seed + 10));
-      const v = Float64Array.from(seededNormalValues(c.batch * c.kvHeads * c.kvLen * c.valueDim, c.seed + 20));
-      const dOut = Float64Array.from(seededNormalValues(c.batch * c.heads * c.qLen * c.valueDim, c.seed + 30));
+      const v = Float64Array.from(
+        seededNormalValues(c.batch * c.kvHeads * c.kvLen * c.valueDim, c.seed + 20),
+      );
+      const dOut = Float64Array.from(
+        seededNormalValues(c.batch * c.heads * c.qLen * c.valueDim, c.seed + 30),
+      );
       // A mask that leaves row 0 of every head fully masked (zero gradient) and drops one more key.
       const allowed = (_b: number, _h: number, i: number, j: number) => i !== 0 && j !== 1;
       const options = { causal: c.causal, allowed };

@@ -1,4 +1,5 @@
 import {
+  compileBlockMask,
   describeBackends,
   expectNoLeaks,
   expectTensorsClose,
@@ -19,76 +20,6 @@ import {
 import { listKernelContracts } from './kernel-contract.js';
 
 type Allowed = (b: number, h: number, q: number, kv: number) => boolean;
-
-/**
- * The documented layout, written independently of any mask builder: every block is classified by brute
- * force (full = every in-range pair allowed, partial = some), bits are row-major, LSB first, 32 per word.
- */
-function compile(allowed: Allowed, bm: number, hm: number, qLen: number, kvLen: number, bs: number) {
-  const qb = Math.ceil(qLen / bs);
-  const kb = Math.ceil(kvLen / bs);
-  const words = Math.ceil(bs / 32);
-  const partial: number[][] = [];
-  const full: number[][] = [];
-  const offsets: number[] = [];
-  const masks: number[] = [];
-  for (let b = 0; b < bm; b++)
-    for (let h = 0; h < hm; h++)
-      for (let r = 0; r < qb; r++) {
-        const p: number[] = [];
-        const f: number[] = [];
-        offsets.push(masks.length / (bs * words));
-        for (let j = 0; j < kb; j++) {
-          const grid = new Int32Array(bs * words);
-          let count = 0;
-          let area = 0;
-          for (let i = 0; i < bs; i++)
-            for (let c = 0; c < bs; c++) {
-              const q = r * bs + i;
-              const kv = j * bs + c;
-              if (q >= qLen || kv >= kvLen) continue;
-              area++;
-              if (allowed(b, h, q, kv)) {
-                count++;
-                grid[i * words + (c >> 5)]! |= 1 << (c & 31);
-              }
-            }
-          if (count === area) f.push(j);
-          else if (count > 0) {
-            p.push(j);
-            masks.push(...grid);
-          }
-        }
-        partial.push(p);
-        full.push(f);
-      }
-  const pad = (lists: number[][]) => {
-    const width = Math.max(1, ...lists.map((l) => l.length));
-    return {
-      counts: tf.tensor3d(
-        lists.map((l) => l.length),
-        [bm, hm, qb],
-        'int32',
-      ),
-      indices: tf.tensor4d(
-        lists.flatMap((l) => [...l, ...Array(width - l.length).fill(0)]),
-        [bm, hm, qb, width],
-        'int32',
-      ),
-    };
-  };
-  const pp = pad(partial);
-  const ff = pad(full);
-  if (masks.length === 0) masks.push(...Array(bs * words).fill(0));
-  return {
-    kvNumBlocks: pp.counts,
-    kvIndices: pp.indices,
-    fullKvNumBlocks: ff.counts,
-    fullKvIndices: ff.indices,
-    partialMasks: tf.tensor3d(masks, [masks.length / (bs * words), bs, words], 'int32'),
-    partialMaskOffsets: tf.tensor3d(offsets, [bm, hm, qb], 'int32'),
-  };
-}
 
 /** A pseudo-random pattern with about `density` of pairs allowed (some rows and blocks entirely empty). */
 function randomAllowed(seed: number, density: number, perBatch: boolean, perHead: boolean): Allowed {
@@ -127,7 +58,7 @@ describeBackends('EABlockSparseAttention reference', () => {
           const k = seededTensor([p.batch, p.kvHeads, p.kvLen, p.headDim], p.seed + 1);
           const v = seededTensor([p.batch, p.kvHeads, p.kvLen, p.valueDim], p.seed + 2);
           const allowed = randomAllowed(p.seed, p.density, p.perBatch, p.perHead);
-          const mask = compile(
+          const mask = compileBlockMask(
             allowed,
             p.perBatch ? p.batch : 1,
             p.perHead ? heads : 1,
@@ -175,7 +106,7 @@ describeBackends('EABlockSparseAttention reference', () => {
           kData[p.kNaN % kData.length] = Number.NaN;
           vData[p.vNaN % vData.length] = Number.NaN;
           const allowed = randomAllowed(p.seed, 0.5, false, false);
-          const mask = compile(allowed, 1, 1, p.qLen, p.kvLen, p.blockSize);
+          const mask = compileBlockMask(allowed, 1, 1, p.qLen, p.kvLen, p.blockSize);
           const [kt, vt] = [tf.tensor(kData, k.tensor.shape), tf.tensor(vData, v.tensor.shape)];
           const scale = 1 / Math.sqrt(d);
           const out = blockSparseAttentionReference(
@@ -215,7 +146,7 @@ describeBackends('EABlockSparseAttention reference', () => {
     const q = seededTensor([1, 2, 23, 6], 1);
     const k = seededTensor([1, 1, 19, 6], 2);
     const v = seededTensor([1, 1, 19, 5], 3);
-    const mask = compile(allowed, 1, 2, 23, 19, 8);
+    const mask = compileBlockMask(allowed, 1, 2, 23, 19, 8);
     const slope = tf.variable(tf.tensor([0.3, -0.2]));
     const mod = scoreMod({
       name: 'head-distance',
@@ -260,7 +191,7 @@ describeBackends('EABlockSparseAttention reference', () => {
     // Rows 0–3 see nothing; rows 4–7 see key 0 only; rows ≥ 8 see everything.
     const allowed: Allowed = (_b, _h, q, kv) => q >= 8 || (q >= 4 && kv === 0);
     const q = seededTensor([1, 1, 12, 4], 5);
-    const mask = compile(allowed, 1, 1, 12, 9, 4);
+    const mask = compileBlockMask(allowed, 1, 1, 12, 9, 4);
     expect(Array.from(mask.kvNumBlocks.dataSync())).toEqual([0, 1, 0]);
     const attrs = { blockSize: 4, qLen: 12, kvLen: 9, scale: 0.5 };
     const kv = seededTensor([1, 1, 9, 4], 6);
@@ -277,7 +208,7 @@ describeBackends('EABlockSparseAttention reference', () => {
 
   it('rejects attributes and mask tensors that do not fit the inputs', () => {
     const x = tf.zeros([1, 1, 8, 2]);
-    const mask = compile(() => true, 1, 1, 8, 8, 4);
+    const mask = compileBlockMask(() => true, 1, 1, 8, 8, 4);
     const run =
       (attrs: object, extra: object = {}) =>
       () =>

@@ -5,6 +5,11 @@ import { InvalidArgumentError } from '../errors.js';
 import type { AttentionDims, ScoreMod } from '../types.js';
 import { assertKnownOptions, assertNumber, attentionDims } from '../validation.js';
 import { resolveAttentionScale } from './attention-attrs.js';
+import {
+  attentionGradReference,
+  attentionLogSumExpReference,
+  checkAttentionGradOperands,
+} from './attention-grad-reference.js';
 import { defineKernelContract } from './kernel-contract.js';
 
 /**
@@ -635,6 +640,125 @@ export function resolveBlockSparseAttentionAttrs(
 }
 
 /**
+ * The element mask the block lists describe, boolean `[Bm, Hm, qLen, kvLen]` (true: the key is visible) —
+ * full blocks, partial blocks through their bitmask, keys past `kvLen` cut. O(N²) memory: for the gradient
+ * reference and tests, never the fast path.
+ *
+ * @example
+ * ```ts
+ * const visible = blockListsVisibleMask({ q, k, v, ...blockMask.toTensors() }, attrs); // [1, 1, N, N] bool
+ * ```
+ */
+export function blockListsVisibleMask(
+  inputs: BlockSparseAttentionInputs,
+  givenAttrs: BlockSparseAttentionAttrs,
+): tf.Tensor {
+  const dims = attentionDims(FN, inputs.q, inputs.k, inputs.v);
+  const attrs = resolveBlockSparseAttentionAttrs(inputs, givenAttrs);
+  const layout = readLayout(inputs, attrs, dims);
+  const planes = layout.bm * layout.hm;
+  const merged = mergeBlockLists(FN, layout, {
+    qBlocks: layout.qBlocks,
+    planes,
+    kvBlocks: layout.kvBlocks,
+    maxKv: layout.maxKv,
+    maxFull: layout.maxFull,
+    numMasks: layout.numMasks,
+  });
+  const bs = attrs.blockSize;
+  const { qLen, kvLen } = dims;
+  const words = layout.wordsPerRow;
+  const mask = new Uint8Array(planes * qLen * kvLen);
+  for (let plane = 0; plane < planes; plane++) {
+    for (let r = 0; r < layout.qBlocks; r++) {
+      const row = plane * layout.qBlocks + r;
+      for (let e = merged.starts[row]!; e < merged.starts[row + 1]!; e++) {
+        const j = merged.pairs[2 * e]!;
+        const m = merged.pairs[2 * e + 1]!;
+        for (let i = 0; i < bs && r * bs + i < qLen; i++) {
+          const base = (plane * qLen + r * bs + i) * kvLen + j * bs;
+          for (let c = 0; c < bs && j * bs + c < kvLen; c++) {
+            const bit = m === -1 || ((layout.bits[(m * bs + i) * words + (c >> 5)]! >>> (c & 31)) & 1) === 1;
+            if (bit) mask[base + c] = 1;
+          }
+        }
+      }
+    }
+  }
+  return tf.tensor4d(mask, [layout.bm, layout.hm, qLen, kvLen], 'bool');
+}
+
+/** Inputs of the block-sparse backward kernel: the forward's, its output and row log-sum-exp, and dOut. */
+export interface BlockSparseAttentionGradInputs extends BlockSparseAttentionInputs {
+  /** The forward output `[batch, heads, qLen, valueDim]`. */
+  out: tf.Tensor;
+  /** The gradient of the loss with respect to `out`. */
+  dOut: tf.Tensor;
+  /** Float32 `[batch, heads, qLen]`: each row's natural log-sum-exp of its visible scaled scores (−∞: none). */
+  logSumExp: tf.Tensor;
+}
+
+const GRAD_NAME = 'EABlockSparseAttentionGrad';
+
+/**
+ * `EABlockSparseAttentionGrad`: the backward of {@link blockSparseAttentionKernel} — FlashAttention-2's
+ * backward restricted to the listed blocks (kernels skip the same empty blocks as the forward). Returns
+ * `[dq, dk, dv]` shaped like q, k, v; rows with no visible key give zero gradients. Attributes: the
+ * forward's, resolved. Reference: {@link attentionGradReference} over {@link blockListsVisibleMask} (tfjs ops,
+ * N² memory).
+ *
+ * @example
+ * ```ts
+ * const [dq, dk, dv] = blockSparseAttentionGradKernel.runOutputs(
+ *   { q, k, v, ...blockMask.toTensors(), out, dOut, logSumExp }, attrs);
+ * ```
+ */
+export const blockSparseAttentionGradKernel = defineKernelContract<
+  BlockSparseAttentionGradInputs,
+  BlockSparseAttentionAttrs,
+  tf.Tensor[]
+>({
+  name: GRAD_NAME,
+  inputNames: [
+    'q',
+    'k',
+    'v',
+    'out',
+    'dOut',
+    'logSumExp',
+    'kvNumBlocks',
+    'kvIndices',
+    'fullKvNumBlocks',
+    'fullKvIndices',
+    'partialMasks',
+    'partialMaskOffsets',
+  ],
+  resolveAttrs: (inputs, attrs) => {
+    const resolved = resolveBlockSparseAttentionAttrs(inputs, attrs);
+    checkAttentionGradOperands(GRAD_NAME, inputs, attentionDims(GRAD_NAME, inputs.q, inputs.k, inputs.v));
+    return resolved;
+  },
+  reference: (inputs, attrs) =>
+    tf.tidy(() =>
+      attentionGradReference(inputs, {
+        dims: attentionDims(GRAD_NAME, inputs.q, inputs.k, inputs.v),
+        scale: attrs.scale!,
+        causal: false,
+        visible: blockListsVisibleMask(inputs, attrs),
+      }),
+    ),
+});
+
+const BLOCK_LIST_NAMES = [
+  'kvNumBlocks',
+  'kvIndices',
+  'fullKvNumBlocks',
+  'fullKvIndices',
+  'partialMasks',
+  'partialMaskOffsets',
+] as const;
+
+/**
  * `EABlockSparseAttention`: attention that visits only the key blocks a compiled block mask lists (full
  * blocks without a per-element check, partial blocks through their bitmask) — see
  * {@link BlockSparseAttentionInputs} for the data layout backends implement. Reference:
@@ -668,4 +792,40 @@ export const blockSparseAttentionKernel = defineKernelContract<
   ],
   resolveAttrs: resolveBlockSparseAttentionAttrs,
   reference: (inputs, attrs) => blockSparseAttentionReference(inputs, attrs),
+  gradient: {
+    inputsToSave: ['q', 'k', 'v', ...BLOCK_LIST_NAMES],
+    outputsToSave: [true, true],
+    gradFunc: (dy, saved, attrs) => {
+      const [q, k, v, ...rest] = saved as tf.Tensor[];
+      const lists = Object.fromEntries(BLOCK_LIST_NAMES.map((name, i) => [name, rest[i]!])) as Record<
+        (typeof BLOCK_LIST_NAMES)[number],
+        tf.Tensor
+      >;
+      const [out, savedLse] = rest.slice(BLOCK_LIST_NAMES.length) as [tf.Tensor, tf.Tensor?];
+      const dOut = Array.isArray(dy) ? dy[0]! : dy;
+      const inputs = { q: q!, k: k!, v: v!, ...lists };
+      const logSumExp =
+        savedLse ??
+        tf.tidy(() =>
+          attentionLogSumExpReference(q!, k!, {
+            dims: attentionDims(FN, q, k, v),
+            scale: (attrs as Required<BlockSparseAttentionAttrs>).scale,
+            causal: false,
+            visible: blockListsVisibleMask(inputs, attrs as BlockSparseAttentionAttrs),
+          }),
+        );
+      const [dq, dk, dv] = blockSparseAttentionGradKernel.runOutputs(
+        { ...inputs, out: out!, dOut, logSumExp },
+        attrs as BlockSparseAttentionAttrs,
+      );
+      // The block lists are integer data: no gradient flows to them.
+      const none = (t: tf.Tensor) => () => tf.zeros(t.shape, 'float32');
+      return {
+        q: () => dq!,
+        k: () => dk!,
+        v: () => dv!,
+        ...Object.fromEntries(BLOCK_LIST_NAMES.map((name) => [name, none(lists[name])])),
+      };
+    },
+  },
 });
