@@ -3,6 +3,7 @@ import {
   type AttentionOptions,
   allFinite,
   applyScoreMod,
+  assertNumber,
   IncompatibleOptionsError,
   InvalidArgumentError,
   MASK_FILL,
@@ -10,7 +11,7 @@ import {
   validateAttentionInputs,
 } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { entmaxBisect } from './entmax-bisect.js';
+import { entmaxBisect, MIN_ENTMAX_ALPHA } from './entmax-bisect.js';
 import { entmax15 } from './entmax15.js';
 import { sparsemax } from './sparsemax.js';
 
@@ -145,7 +146,9 @@ export function adaptivelySparseAttention(
     throw new InvalidArgumentError(FN, 'options.returnWeights', 'a boolean', options.returnWeights);
   }
   const alpha = options.alpha ?? 1.5;
-  if (alpha instanceof tf.Tensor && (alpha.rank !== 1 || alpha.shape[0] !== dims.heads)) {
+  if (typeof alpha === 'number') {
+    assertNumber(FN, 'options.alpha', alpha, { min: MIN_ENTMAX_ALPHA });
+  } else if (!(alpha instanceof tf.Tensor) || alpha.rank !== 1 || alpha.shape[0] !== dims.heads) {
     throw new InvalidArgumentError(
       FN,
       'options.alpha',
