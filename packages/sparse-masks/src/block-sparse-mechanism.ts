@@ -20,9 +20,8 @@ import type { BlockMask } from './block-mask.js';
 import { blockSparseAttention } from './block-sparse-attention.js';
 import { andMasks } from './combinators/and-masks.js';
 import { createBlockMask } from './create-block-mask.js';
-import { resolvePatternParameters } from './create-pattern-mask.js';
+import { patternDefinitionOf, resolvePatternParameters } from './create-pattern-mask.js';
 import type { MaskPatternDefinition } from './mask-pattern-definition.js';
-import { maskPatterns } from './mask-pattern-registry.js';
 import { flexAttention2024 } from './papers.js';
 import { causal } from './patterns/causal.js';
 
@@ -96,24 +95,7 @@ function resolveConfig(
       : { blockSize: DEFAULT_CONFIG.blockSize, ...given };
   const { pattern, blockSize, ...params } = merged;
   checkOption(fn, `${path}.blockSize`, OPTIONS.blockSize, blockSize);
-  if (typeof pattern !== 'string') {
-    throw new InvalidArgumentError(
-      fn,
-      `${path}.pattern`,
-      `a pattern name (${maskPatterns.names().join(', ')})`,
-      pattern,
-    );
-  }
-  if (!maskPatterns.has(pattern)) {
-    throw new InvalidArgumentError(
-      fn,
-      `${path}.pattern`,
-      'a registered pattern name',
-      pattern,
-      `No mask pattern "${pattern}" is registered; known: ${maskPatterns.names().join(', ')}.`,
-    );
-  }
-  const definition = maskPatterns.get(pattern);
+  const definition = patternDefinitionOf(fn, `${path}.pattern`, pattern);
   return {
     definition,
     blockSize: blockSize as number,

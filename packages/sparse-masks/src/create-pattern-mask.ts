@@ -45,15 +45,44 @@ export function createPatternMask(
   context: MaskPatternContext,
   registry: MaskPatternRegistry = maskPatterns,
 ): MaskMod {
-  if (config === null || typeof config !== 'object' || typeof config.pattern !== 'string') {
+  const definition = patternDefinitionOf(
+    'createPatternMask',
+    'config.pattern',
+    (config as Partial<PatternConfig> | null)?.pattern,
+    registry,
+  );
+  const { pattern: _pattern, ...given } = config;
+  return definition.create(resolvePatternParameters(definition, given), context);
+}
+
+/**
+ * The registered definition of a pattern name given as `parameter` of `fn`: an `InvalidArgumentError` naming
+ * the parameter when it is not a string, or not a registered name (the hint lists the known ones) — the one
+ * check of a pattern name (createPatternMask, the block-sparse mechanism's config).
+ *
+ * @example
+ * ```ts
+ * patternDefinitionOf('block-sparse', 'config.pattern', 'bigbird'); // the BigBird definition
+ * patternDefinitionOf('block-sparse', 'config.pattern', 'bigbrd'); // throws: No mask pattern "bigbrd" is registered; known: …
+ * ```
+ */
+export function patternDefinitionOf(
+  fn: string,
+  parameter: string,
+  pattern: unknown,
+  registry: MaskPatternRegistry = maskPatterns,
+): MaskPatternDefinition {
+  if (typeof pattern !== 'string') {
+    throw new InvalidArgumentError(fn, parameter, `a pattern name (${registry.names().join(', ')})`, pattern);
+  }
+  if (!registry.has(pattern)) {
     throw new InvalidArgumentError(
-      'createPatternMask',
-      'config.pattern',
-      `a pattern name (${registry.names().join(', ')})`,
-      (config as Partial<PatternConfig> | null)?.pattern,
+      fn,
+      parameter,
+      'a registered pattern name',
+      pattern,
+      `No mask pattern "${pattern}" is registered; known: ${registry.names().join(', ')}.`,
     );
   }
-  const { pattern, ...given } = config;
-  const definition = registry.get(pattern);
-  return definition.create(resolvePatternParameters(definition, given), context);
+  return registry.get(pattern);
 }

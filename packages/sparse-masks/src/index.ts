@@ -30,7 +30,12 @@ export { type OffsetMaskOptions, offsetMask } from './combinators/offset-mask.js
 export { orMasks } from './combinators/or-masks.js';
 export { type CreateBlockMaskOptions, createBlockMask } from './create-block-mask.js';
 export { type CreateMaskOptions, createMask, createMaskArray } from './create-mask.js';
-export { createPatternMask, type PatternConfig, resolvePatternParameters } from './create-pattern-mask.js';
+export {
+  createPatternMask,
+  type PatternConfig,
+  patternDefinitionOf,
+  resolvePatternParameters,
+} from './create-pattern-mask.js';
 export { definePattern, type MaskPattern, type PatternMetadata } from './mask-pattern.js';
 export type {
   MaskPatternContext,

@@ -139,7 +139,8 @@ describeBackends('sparse-masks fuzz', () => {
       fc.record({ kind: fc.constant('lengths' as const), value: fc.integer({ min: 1, max: 12 }) }),
       fc.record({
         kind: fc.constant('pattern' as const),
-        value: fc.constantFrom(42, true),
+        // Non-strings and unknown names alike (the unknown-name counterexample is fixed).
+        value: fc.constantFrom(42, true, 'slidingwindow', 'bigbrd', ''),
       }),
     );
     fc.assert(
@@ -177,7 +178,7 @@ describeBackends('sparse-masks fuzz', () => {
                 c.kind === 'lengths'
                   ? /blockMask/
                   : c.kind === 'pattern'
-                    ? /pattern/
+                    ? /`config\.pattern`/
                     : new RegExp(
                         c.kind === 'qLen' || c.kind === 'kvLen' ? `\`${c.kind}\`` : `options\\.${c.kind}`,
                       ),
