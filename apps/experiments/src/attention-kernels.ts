@@ -1,11 +1,22 @@
 import { median } from '@efficient-attention/bench/median';
-import { memoryEfficientAttention, scaledDotProductAttention } from '@efficient-attention/core';
+import {
+  fusedAttentionKernel,
+  memoryEfficientAttention,
+  scaledDotProductAttention,
+} from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { maxAbsDiff } from './statistics.js';
 
 /** One measured row of the attention-kernels experiment. */
 export interface KernelRow {
   implementation: 'dense' | 'memory-efficient' | 'plain tfjs ops';
+  /** The tfjs backend the row ran on. */
+  backend: string;
+  /**
+   * Whether the call ran the fused `EAFusedAttention` kernel (seen in the kernels `tf.profile` lists for
+   * the warm-up call), rather than tfjs ops; null when the call failed before that was known.
+   */
+  fusedKernel: boolean | null;
   n: number;
   medianMs: number | null;
   gflops: number | null;
@@ -26,10 +37,6 @@ const IMPLEMENTATIONS = {
 /** Largest N at which the O(N²)-slow plain-ops baseline is still timed (it takes ~17 s at 4096 on wasm). */
 const PLAIN_OPS_MAX_N = 2048;
 
-/**
- * Inference time of core's dense and memory-efficient attention against plain tfjs ops, B=1, causal off,
- * and their agreement with dense. `onProgress` is called after every measurement.
- */
 /** Sizes of the attention-kernels experiment. */
 export interface AttentionKernelSettings {
   lengths: number[];
@@ -39,6 +46,11 @@ export interface AttentionKernelSettings {
   seed: number;
 }
 
+/**
+ * Inference time of core's dense and memory-efficient attention against plain tfjs ops, B=1, causal off,
+ * on the active backend, and their agreement with dense; each row says whether the fused kernel ran.
+ * `onProgress` is called after every measurement.
+ */
 export async function runAttentionKernels(
   preset: AttentionKernelSettings,
   onProgress: (label: string) => void,
@@ -55,9 +67,12 @@ export async function runAttentionKernels(
       (typeof IMPLEMENTATIONS)['dense'],
     ][]) {
       const label = `${name} N=${n}`;
+      const backend = tf.getBackend();
       if (name === 'plain tfjs ops' && n > PLAIN_OPS_MAX_N) {
         rows.push({
           implementation: name,
+          backend,
+          fusedKernel: null,
           n,
           medianMs: null,
           gflops: null,
@@ -67,10 +82,16 @@ export async function runAttentionKernels(
         onProgress(label);
         continue;
       }
+      let fusedKernel: boolean | null = null;
       try {
-        const warm = impl(q, k, v);
-        const values = (await warm.data()) as Float32Array;
-        warm.dispose();
+        // The warm-up call runs under tf.profile, whose kernel list says whether the fused kernel ran.
+        let values: Float32Array = new Float32Array(0);
+        const profile = await tf.profile(async () => {
+          const warm = impl(q, k, v);
+          values = (await warm.data()) as Float32Array;
+          warm.dispose();
+        });
+        fusedKernel = profile.kernelNames.includes(fusedAttentionKernel.name);
         if (!values.every(Number.isFinite)) throw new Error('non-finite output');
         const times: number[] = [];
         for (let r = 0; r < preset.repeats; r++) {
@@ -84,6 +105,8 @@ export async function runAttentionKernels(
         const ms = median(times);
         rows.push({
           implementation: name,
+          backend,
+          fusedKernel,
           n,
           medianMs: ms,
           gflops: (4 * h * n * n * d) / (ms * 1e6),
@@ -92,6 +115,8 @@ export async function runAttentionKernels(
       } catch (error) {
         rows.push({
           implementation: name,
+          backend,
+          fusedKernel,
           n,
           medianMs: null,
           gflops: null,

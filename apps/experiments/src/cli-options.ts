@@ -13,14 +13,21 @@ export const EXPERIMENT_NAMES = [
 ] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
-export const BACKENDS = ['wasm', 'cpu'] as const;
-export type Backend = (typeof BACKENDS)[number];
+/** What `--backend` accepts: `auto` lets `initBackend` pick (in Node: wasm, else cpu). */
+export const BACKEND_CHOICES = ['auto', 'wasm', 'cpu', 'webgpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+/** A backend the CLI runs on (what `auto` resolved to). */
+export type Backend = Exclude<BackendChoice, 'auto'>;
 
 /** The CLI's options after validation. */
 export interface CliOptions {
   preset: Preset;
   only: ExperimentName[];
-  backend: Backend;
+  /**
+   * The backend asked for: `auto` (default) lets `initBackend` pick (in Node: wasm, else cpu); the run's
+   * metadata records what it resolved to.
+   */
+  backend: BackendChoice;
   /** Results root; files go to `<out>/<preset>/`. */
   out: string;
   /**
@@ -45,9 +52,9 @@ export function parseCliOptions(raw: Record<string, unknown>): CliOptions {
   }
   const preset = getPreset(String(raw.preset ?? 'quick'));
   const only = raw.only === undefined ? [...EXPERIMENT_NAMES] : parseOnly(raw.only);
-  const backend = String(raw.backend ?? 'wasm');
-  if (!(BACKENDS as readonly string[]).includes(backend)) {
-    throw new InvalidArgumentError(FN, '--backend', BACKENDS.join(' or '), backend);
+  const backend = String(raw.backend ?? 'auto');
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) {
+    throw new InvalidArgumentError(FN, '--backend', `one of ${BACKEND_CHOICES.join(', ')}`, backend);
   }
   const out = raw.out === undefined ? 'results' : raw.out;
   if (typeof out !== 'string' || out.trim() === '') {
@@ -57,7 +64,7 @@ export function parseCliOptions(raw: Record<string, unknown>): CliOptions {
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
     throw new InvalidArgumentError(FN, '--jobs', 'an integer from 1 to 64', raw.jobs);
   }
-  return { preset, only, backend: backend as Backend, out, jobs };
+  return { preset, only, backend: backend as BackendChoice, out, jobs };
 }
 
 function parseOnly(value: unknown): ExperimentName[] {

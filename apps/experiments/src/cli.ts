@@ -1,5 +1,9 @@
 /**
- * `pnpm experiments [--preset quick|full] [--only name,…] [--backend wasm|cpu] [--out dir]`
+ * `pnpm experiments [--preset quick|full] [--only name,…] [--backend auto|wasm|cpu|webgpu] [--out dir]`
+ *
+ * Sets up the backend with `initBackend` of `@efficient-attention/backends` (fast kernels registered),
+ * prints it and its capability report, and stores both in every result's metadata; every worker process
+ * sets up the same backend and kernels.
  *
  * Runs the preset's experiments — every training and every timed configuration in a fresh process — with
  * a live progress display, prints the comparison tables, and writes `results/<preset>/`: per experiment a
@@ -7,13 +11,12 @@
  * table and SVG plots; `index.json`, `summary.md`, and the exported models under `models/`.
  */
 import { resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
 import { cac } from 'cac';
 import Table from 'cli-table3';
-import { type CliOptions, EXPERIMENT_NAMES, parseCliOptions } from './cli-options.js';
+import { describeCapabilities } from './capability-summary.js';
+import { BACKEND_CHOICES, type CliOptions, EXPERIMENT_NAMES, parseCliOptions } from './cli-options.js';
 import type { ExperimentReport, ExportedModel, HeadlineRow } from './experiment.js';
+import { type BackendSetup, backendSetup, initExperimentBackend } from './experiment-backend.js';
 import { EXPERIMENTS } from './experiments/index.js';
 import { validatePreset } from './presets.js';
 import { ProgressDisplay } from './progress-display.js';
@@ -25,7 +28,11 @@ const cli = cac('experiments');
 cli
   .option('--preset <name>', 'quick (≤ 5 min on 2 cores) or full', { default: 'quick' })
   .option('--only <names>', `comma-separated subset of: ${EXPERIMENT_NAMES.join(', ')}`)
-  .option('--backend <name>', 'tfjs backend: wasm or cpu', { default: 'wasm' })
+  .option(
+    '--backend <name>',
+    `${BACKEND_CHOICES.join(' | ')}: auto lets initBackend pick (Node: wasm, else cpu); webgpu runs on Dawn`,
+    { default: 'auto' },
+  )
   .option('--out <dir>', 'results folder (files go to <dir>/<preset>/)', { default: 'results' })
   .option('--jobs <n>', 'training runs in parallel, one process each (default: available cores)')
   .help();
@@ -40,17 +47,28 @@ try {
   console.error((error as Error).message);
   process.exit(2);
 }
-const { preset, only, backend, jobs } = options;
-await tf.setBackend(backend);
-await tf.ready();
+const { preset, only, jobs } = options;
+let setup: BackendSetup;
+let meta: ReturnType<typeof collectRunMetadata>;
+try {
+  const report = await initExperimentBackend(options.backend);
+  setup = backendSetup(report);
+  meta = collectRunMetadata(options.backend, report);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+const backend = setup.backend;
 
 const outDir = resolve(process.env.INIT_CWD ?? process.cwd(), options.out, preset.name);
-const meta = collectRunMetadata();
 const started = performance.now();
 console.log(
   `experiments: preset ${preset.name}, backend ${backend}, ${only.join(', ')} → ${outDir}\n` +
     `machine: ${meta.machine.cpu}, ${meta.machine.logicalCores} cores, load ${meta.machine.loadAverage.join(' / ')}; ` +
-    `${jobs} training run${jobs === 1 ? '' : 's'} at a time`,
+    `${jobs} training run${jobs === 1 ? '' : 's'} at a time\n` +
+    describeCapabilities(options.backend, meta.capabilities.report)
+      .map((line) => `  ${line}`)
+      .join('\n'),
 );
 
 const progress = new ProgressDisplay(only.reduce((s, name) => s + EXPERIMENTS[name].runCount(preset), 0));
@@ -62,7 +80,7 @@ const crashed: (HeadlineRow & { experiment: string })[] = [];
 for (const name of only) {
   const experimentStarted = performance.now();
   try {
-    const report = await EXPERIMENTS[name].run({ preset, backend, outDir, progress, jobs });
+    const report = await EXPERIMENTS[name].run({ preset, backend: setup, outDir, progress, jobs });
     const seconds = (performance.now() - experimentStarted) / 1000;
     entries.push(
       await writeExperiment(

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { Backend, ExperimentName } from './cli-options.js';
+import type { ExperimentName } from './cli-options.js';
+import type { BackendSetup } from './experiment-backend.js';
 import type { Preset } from './presets.js';
 import type { ProgressDisplay } from './progress-display.js';
 import type { ResultsTable } from './results-table.js';
@@ -7,7 +8,8 @@ import type { ResultsTable } from './results-table.js';
 /** What an experiment gets to run with. */
 export interface ExperimentContext {
   preset: Preset;
-  backend: Backend;
+  /** The backend the CLI chose (`--backend`, resolved by `initBackend`) and its kernels; workers replay it. */
+  backend: BackendSetup;
   /** `results/<preset>/`. */
   outDir: string;
   progress: ProgressDisplay;

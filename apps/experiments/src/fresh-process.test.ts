@@ -1,12 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type BackendSetup, backendSetup, initExperimentBackend } from './experiment-backend.js';
 import { describeExit, runInFreshProcess } from './fresh-process.js';
 import type { InferenceJob, InferenceOutput } from './jobs.js';
+
+// The CLI's side: cpu with the WebAssembly kernels, which the worker sets up again.
+let setup: BackendSetup;
+beforeAll(async () => {
+  setup = backendSetup(await initExperimentBackend('cpu', { threads: 1 }));
+  job.backend = setup;
+});
 
 const job: InferenceJob = {
   kind: 'inference',
   experiment: 'inference-scaling',
   runId: 'test',
-  backend: 'cpu',
+  backend: { backend: 'cpu', kernelThreads: 0, kernels: {} },
   mechanism: 'dense',
   config: {},
   n: 32,
@@ -23,8 +31,8 @@ describe('runInFreshProcess', () => {
     if (out.status !== 'ok') return;
     expect(out.timesMs).toHaveLength(2);
     expect(out.medianMs).toBeGreaterThan(0);
-    // q, k, v and the 32×32 score planes of 2 heads at least.
-    expect(out.tfPeakBytes).toBeGreaterThanOrEqual(4 * (3 * 2 * 32 * 8 + 2 * 32 * 32));
+    // q, k, v and the output at least (the worker runs the fused kernel, which holds no 32×32 scores).
+    expect(out.tfPeakBytes).toBeGreaterThanOrEqual(4 * 4 * 2 * 32 * 8);
     expect(out.peakRssBytes).toBeGreaterThan(20 * 1024 * 1024);
   });
 
@@ -32,6 +40,17 @@ describe('runInFreshProcess', () => {
     const out = await runInFreshProcess({ ...job, mechanism: 'no-such-mechanism' }, { timeoutSeconds: 120 });
     expect(out).toMatchObject({ status: 'failed' });
     expect(out.status === 'failed' && out.reason).toMatch(/no-such-mechanism/);
+  });
+
+  it('fails a run whose worker cannot set up the CLI’s backend and kernels, naming the difference', async () => {
+    const out = await runInFreshProcess(
+      { ...job, backend: { ...setup, kernels: { ...setup.kernels, EARope: 'reference' } } },
+      { timeoutSeconds: 120 },
+    );
+    expect(out).toMatchObject({
+      status: 'failed',
+      reason: "worker backend differs from the CLI's: cpu vs cpu; EARope kernel (CLI: reference)",
+    });
   });
 
   it('kills a run that exceeds its time limit and says so', async () => {

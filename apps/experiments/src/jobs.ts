@@ -1,5 +1,6 @@
 import type { ModelConfig } from '@efficient-attention/transformer';
-import type { Backend, ExperimentName } from './cli-options.js';
+import type { ExperimentName } from './cli-options.js';
+import type { BackendSetup } from './experiment-backend.js';
 import type { TrainingSettings } from './presets.js';
 import type { CopyReverseOptions } from './tasks/copy-reverse.js';
 import type { ListOpsOptions } from './tasks/listops.js';
@@ -17,7 +18,8 @@ export interface TrainJob {
   kind: 'train';
   experiment: ExperimentName;
   runId: string;
-  backend: Backend;
+  /** The CLI's backend and kernels, which the worker sets up again (training: threads shared by the jobs). */
+  backend: BackendSetup;
   task: TaskSpec;
   model: ModelConfig;
   training: Omit<TrainingSettings, 'seeds'> & { seed: number };
@@ -32,7 +34,8 @@ export interface InferenceJob {
   kind: 'inference';
   experiment: ExperimentName;
   runId: string;
-  backend: Backend;
+  /** The CLI's backend and kernels, which the worker sets up again. */
+  backend: BackendSetup;
   mechanism: string;
   config: Record<string, unknown>;
   n: number;

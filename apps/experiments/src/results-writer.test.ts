@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CapabilityReport } from '@efficient-attention/backends';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ExperimentReport } from './experiment.js';
 import { formatPercent } from './format.js';
@@ -8,6 +9,16 @@ import { lineChartSpec } from './plots.js';
 import { column } from './results-table.js';
 import { reproduceCommand, writeExperiment, writeIndexes, writeSummary } from './results-writer.js';
 import { collectRunMetadata } from './run-metadata.js';
+
+/** A capability report as initBackend gives it for wasm with the WebAssembly kernels (a fixture). */
+const capabilities: CapabilityReport = {
+  backend: 'wasm',
+  environment: 'node',
+  floatPrecision: 32,
+  tried: [{ backend: 'wasm', ok: true }],
+  wasm: { simd: true, relaxedSimd: false, kernelVariant: 'simd128', sharedMemory: true, kernelThreads: 2 },
+  kernels: { EAFusedAttention: 'kernel', EAFusedAttentionGrad: 'reference' },
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'experiments-results-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,8 +60,8 @@ const report: ExperimentReport = {
 };
 
 describe('results writer', () => {
-  it('writes JSON with config, seed, backend, machine, versions and git; markdown; SVG', async () => {
-    const meta = collectRunMetadata();
+  it('writes JSON with config, seed, backend and its capability report, machine, versions and git; markdown; SVG', async () => {
+    const meta = collectRunMetadata('auto', capabilities);
     const entry = await writeExperiment(
       dir,
       report,
@@ -70,6 +81,10 @@ describe('results writer', () => {
     expect(json.machine.loadAverage).toHaveLength(3);
     expect(json.versions.tfjs).toBe('4.22.0');
     expect(json.versions.packages['@efficient-attention/core']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(json.versions.packages['@efficient-attention/backends']).toMatch(/^\d+\.\d+\.\d+/);
+    // The backend asked for and initBackend's report of the one chosen, beside the chosen backend's name.
+    expect(json.capabilities).toEqual({ requested: 'auto', report: capabilities });
+    expect(json.command).toBe('pnpm experiments --preset quick --only mqar --backend wasm');
     expect(json.git.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(json.runs[0].outcome.metrics.accuracy).toBe(0.75);
     expect(json.table).toEqual({
@@ -81,7 +96,10 @@ describe('results writer', () => {
     });
     const md = readFileSync(join(dir, 'mqar.md'), 'utf8');
     expect(md).toContain('| sliding window | failed: loss is NaN at step 3 |');
-    expect(md).toContain('pnpm experiments --preset quick --only mqar');
+    expect(md).toContain(
+      'Reproduce: `pnpm experiments --preset quick --only mqar --backend wasm` (seed 42).',
+    );
+    expect(md).toContain('backend wasm with kernels EAFusedAttention (wasm kernels on 2 threads), Node');
     expect(readFileSync(join(dir, 'mqar-loss.svg'), 'utf8').startsWith('<svg')).toBe(true);
   });
 
@@ -129,7 +147,7 @@ describe('results writer', () => {
 
   it('builds summary.md from every indexed experiment, so an --only run keeps the other rows', async () => {
     const own = mkdtempSync(join(tmpdir(), 'experiments-summary-'));
-    const meta = collectRunMetadata();
+    const meta = collectRunMetadata('wasm', capabilities);
     const context = { preset: 'full', backend: 'wasm', seed: 42, meta };
     const withHeadline = (experiment: 'mqar' | 'listops', value: string): ExperimentReport => ({
       ...report,

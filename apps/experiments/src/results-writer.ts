@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { backendPhrase } from './capability-summary.js';
 import type { ExperimentReport, ExportedModel, HeadlineRow } from './experiment.js';
 import { markdownTable } from './markdown-table.js';
 import { renderSvg } from './plots.js';
@@ -9,6 +10,7 @@ import type { RunMetadata } from './run-metadata.js';
 /** Context stored with every results file. */
 export interface ResultsContext {
   preset: string;
+  /** The backend the run used (what `--backend` resolved to; `meta.capabilities` has the full report). */
   backend: string;
   seed: number;
   meta: RunMetadata;
@@ -27,9 +29,12 @@ export interface IndexEntry {
   date: string;
 }
 
-/** The command that reproduces one experiment of a preset. */
+/**
+ * The command that reproduces one experiment of a preset. It names the backend the run used, not `auto`,
+ * whose pick depends on the machine.
+ */
 export function reproduceCommand(preset: string, experiment: string, backend: string): string {
-  return `pnpm experiments --preset ${preset} --only ${experiment}${backend === 'wasm' ? '' : ` --backend ${backend}`}`;
+  return `pnpm experiments --preset ${preset} --only ${experiment} --backend ${backend}`;
 }
 
 /** The markdown page of an experiment: title, description, table, notes, plots, provenance. */
@@ -39,6 +44,7 @@ export function experimentMarkdown(
   wallSeconds: number,
 ): string {
   const { machine, versions, git } = context.meta;
+  const caps = context.meta.capabilities.report;
   const table = tableCells(report.table);
   return [
     `# ${report.experiment} (${context.preset})`,
@@ -53,7 +59,7 @@ export function experimentMarkdown(
     '',
     `Reproduce: \`${reproduceCommand(context.preset, report.experiment, context.backend)}\` (seed ${context.seed}). ` +
       `Took ${wallSeconds.toFixed(0)} s on ${machine.cpu}, ${machine.logicalCores} cores, load ${machine.loadAverage.join(' / ')}, ` +
-      `backend ${context.backend}, Node ${versions.node}, tfjs ${versions.tfjs}, commit ${git.commit?.slice(0, 10) ?? 'unknown'}${git.dirty ? ' (uncommitted changes)' : ''}, ${context.meta.date}.`,
+      `backend ${backendPhrase({ backend: caps.backend, kernels: caps.kernels, kernelThreads: caps.wasm.kernelThreads })}, Node ${versions.node}, tfjs ${versions.tfjs}, commit ${git.commit?.slice(0, 10) ?? 'unknown'}${git.dirty ? ' (uncommitted changes)' : ''}, ${context.meta.date}.`,
     '',
   ].join('\n');
 }

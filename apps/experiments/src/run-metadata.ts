@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
+import type { CapabilityReport } from '@efficient-attention/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendChoice } from './cli-options.js';
 
 /** Where and with what a result was produced; stored with every results file. */
 export interface RunMetadata {
@@ -17,10 +19,16 @@ export interface RunMetadata {
   versions: { node: string; tfjs: string; packages: Record<string, string> };
   git: { commit: string | null; dirty: boolean | null };
   date: string;
+  /**
+   * The backend asked for (`--backend`) and `initBackend`'s capability report of the one it chose
+   * (`report.backend`): SIMD, threads, and which kernel contracts ran a kernel or their tfjs-ops reference.
+   */
+  capabilities: { requested: BackendChoice; report: CapabilityReport };
 }
 
 const PACKAGES = [
   '@efficient-attention/core',
+  '@efficient-attention/backends',
   '@efficient-attention/encodings',
   '@efficient-attention/sparse-masks',
   '@efficient-attention/adaptive',
@@ -39,8 +47,11 @@ function git(args: string[]): string | null {
   }
 }
 
-/** Collects machine, versions and git state (git fields are null outside a repository). */
-export function collectRunMetadata(): RunMetadata {
+/**
+ * Collects machine, versions and git state (git fields are null outside a repository), with the backend
+ * asked for and the capability report of the one `initBackend` chose.
+ */
+export function collectRunMetadata(requested: BackendChoice, report: CapabilityReport): RunMetadata {
   const require = createRequire(import.meta.url);
   const own = require('../package.json') as { version: string; dependencies: Record<string, string> };
   const packages: Record<string, string> = { '@efficient-attention/experiments': own.version };
@@ -65,5 +76,6 @@ export function collectRunMetadata(): RunMetadata {
     versions: { node: process.version, tfjs: tf.version_core, packages },
     git: { commit: git(['rev-parse', 'HEAD']), dirty: status === null ? null : status !== '' },
     date: new Date().toISOString(),
+    capabilities: { requested, report },
   };
 }

@@ -12,7 +12,8 @@ const base: TrainJob = {
   kind: 'train',
   experiment: 'length-extrapolation',
   runId: 'test',
-  backend: 'cpu',
+  // trainAndEvaluate runs on the active backend (the worker set it up from this before calling it).
+  backend: { backend: 'cpu', kernelThreads: 0, kernels: {} },
   task: {
     name: 'copy-reverse',
     options: { mode: 'reverse', length: 3, alphabetSize: 4 },

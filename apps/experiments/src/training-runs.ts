@@ -2,6 +2,7 @@ import { hashSeed } from '@efficient-attention/core';
 import type { ModelConfig } from '@efficient-attention/transformer';
 import type { ExperimentName } from './cli-options.js';
 import type { ExperimentContext, ExportedModel } from './experiment.js';
+import type { BackendSetup } from './experiment-backend.js';
 import { formatNumber, formatPercent, spreadOf } from './format.js';
 import { runInFreshProcess } from './fresh-process.js';
 import type { RunOutcome, TaskSpec, TrainJob, TrainOutput } from './jobs.js';
@@ -30,6 +31,16 @@ export interface TrainingRunResult {
 }
 
 /**
+ * The CLI's backend for a training run: `context.jobs` runs share the kernel threads the CLI process has,
+ * at least one each, so parallel runs do not oversubscribe the cores.
+ */
+export function trainingBackend(context: Pick<ExperimentContext, 'backend' | 'jobs'>): BackendSetup {
+  const { backend, jobs } = context;
+  if (backend.kernelThreads === 0) return backend;
+  return { ...backend, kernelThreads: Math.max(1, Math.floor(backend.kernelThreads / jobs)) };
+}
+
+/**
  * Runs the specs, `context.jobs` at a time, each in a fresh process with its own progress bar. A failed run
  * (error, NaN loss, out of memory, timeout) is returned as failed; the others still run.
  */
@@ -47,7 +58,7 @@ export async function runTrainingJobs(
       kind: 'train',
       experiment,
       runId: id,
-      backend: context.backend,
+      backend: trainingBackend(context),
       task,
       model: { ...spec.model, seed: spec.seed },
       training: { ...settings, seed: spec.seed },

@@ -2,9 +2,7 @@
  * Fresh-process entry of every measured run: receives one {@link Job} over IPC, runs it, sends progress and
  * one final `done` / `failed` message, and exits. Spawned by `runInFreshProcess`.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
+import { initWorkerBackend } from './experiment-backend.js';
 import { measureInference } from './inference-measure.js';
 import type { Job, WorkerMessage } from './jobs.js';
 import { trainAndEvaluate } from './train-and-evaluate.js';
@@ -15,8 +13,8 @@ function send(message: WorkerMessage): Promise<void> {
 
 process.once('message', async (job: Job) => {
   try {
-    await tf.setBackend(job.backend);
-    await tf.ready();
+    // The CLI's backend with the same kernels (initBackend), checked against the CLI's capability report.
+    await initWorkerBackend(job.backend);
     const output =
       job.kind === 'inference'
         ? await measureInference(job)

@@ -14,35 +14,56 @@ const statusColumn = column('status', (r: KernelTableRow) =>
   r.error === undefined ? 'ok' : `failed: ${r.error}`,
 );
 
-const COLUMNS: readonly Column<KernelTableRow>[] = [
-  column('implementation', (r) => r.implementation),
-  column('N', (r) => r.n),
-  medianColumn,
-  column('GFLOP/s', (r) => r.gflops, formatNumber),
-  column('speed-up vs plain tfjs ops', (r) => r.speedUpVsPlain, formatRatio),
-  column(
-    'max |Δ| vs dense',
-    (r) => r.maxAbsDiffVsDense,
-    (x) => (x === null ? '—' : x.toExponential(1)),
-  ),
-  statusColumn,
-];
+const fusedColumn = column('fused kernel', (r: KernelTableRow) =>
+  r.fusedKernel === null ? '—' : r.fusedKernel ? 'yes' : 'no',
+);
+
+/**
+ * Rows measured before the experiment recorded its backend (results written before issue 18) carry
+ * neither `backend` nor `fusedKernel`: their tables keep the columns they were written with.
+ */
+type StoredKernelRow = Omit<KernelRow, 'backend' | 'fusedKernel'> & Partial<KernelRow>;
+
+function columns(withBackend: boolean): readonly Column<KernelTableRow>[] {
+  return [
+    column('implementation', (r: KernelTableRow) => r.implementation),
+    ...(withBackend ? [column('backend', (r: KernelTableRow) => r.backend), fusedColumn] : []),
+    column('N', (r) => r.n),
+    medianColumn,
+    column('GFLOP/s', (r) => r.gflops, formatNumber),
+    column('speed-up vs plain tfjs ops', (r) => r.speedUpVsPlain, formatRatio),
+    column(
+      'max |Δ| vs dense',
+      (r) => r.maxAbsDiffVsDense,
+      (x) => (x === null ? '—' : x.toExponential(1)),
+    ),
+    statusColumn,
+  ];
+}
 
 /** The table and headline rows (at the largest N) of measured rows (a pure function of them). */
 export function kernelsTable(
-  rows: readonly KernelRow[],
+  rows: readonly StoredKernelRow[],
   largest: number,
 ): { table: ResultsTable<KernelTableRow>; headline: HeadlineRow[] } {
+  const withBackend = rows.some((r) => r.backend !== undefined);
   const tableRows = rows.map((r): KernelTableRow => {
     const plain = rows.find((x) => x.n === r.n && x.implementation === 'plain tfjs ops')?.medianMs ?? null;
-    return { ...r, speedUpVsPlain: plain !== null && r.medianMs !== null ? plain / r.medianMs : null };
+    return {
+      backend: '—',
+      fusedKernel: null,
+      ...r,
+      speedUpVsPlain: plain !== null && r.medianMs !== null ? plain / r.medianMs : null,
+    };
   });
   return {
-    table: { columns: COLUMNS, rows: tableRows },
+    table: { columns: columns(withBackend), rows: tableRows },
     headline: tableRows
       .filter((r) => r.n === largest)
       .map((r) => ({
-        variant: r.implementation,
+        variant: withBackend
+          ? `${r.implementation} (${r.backend}${r.fusedKernel ? ', fused kernel' : ''})`
+          : r.implementation,
         metric: `ms @ N=${r.n}`,
         value: medianColumn.cell(r),
         status: statusColumn.cell(r),
@@ -56,7 +77,7 @@ export const attentionKernelsExperiment: Experiment = {
     "Core's dense and memory-efficient attention against plain tfjs ops: time, GFLOP/s and agreement.",
   runCount: () => 1,
   async run(context): Promise<ExperimentReport> {
-    const { preset } = context;
+    const { preset, backend } = context;
     const settings = { ...preset.attentionKernels, seed: preset.seed };
     const bar = context.progress.start('attention-kernels', settings.lengths.length * 3);
     let done = 0;
@@ -71,6 +92,7 @@ export const attentionKernelsExperiment: Experiment = {
       table,
       notes: [
         `B=1, H=${settings.heads}, d=${settings.headDim}, non-causal, median of ${settings.repeats}; measured in the CLI process (timing only, no memory).`,
+        `Backend ${backend.backend}; its capability report lists EAFusedAttention as ${backend.kernels.EAFusedAttention === 'kernel' ? 'a registered kernel' : 'running its tfjs-ops reference'}. "fused kernel" says whether a row's call ran that kernel (the kernels tf.profile saw in its warm-up call).`,
       ],
       plots: [
         {

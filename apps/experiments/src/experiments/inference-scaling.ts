@@ -1,5 +1,6 @@
 import { builtinMechanisms } from '@efficient-attention/all';
 import { denseMechanism } from '@efficient-attention/core';
+import { backendPhrase } from '../capability-summary.js';
 import type { Experiment, ExperimentReport, HeadlineRow } from '../experiment.js';
 import { formatBytes, formatNumber, formatRatio } from '../format.js';
 import { runInFreshProcess } from '../fresh-process.js';
@@ -183,7 +184,7 @@ export const inferenceScalingExperiment: Experiment = {
       runs,
       table,
       notes: [
-        `One non-causal forward pass, batch 1, ${heads} heads of ${headDim}, unit-normal q/k/v; median of ${repeats} timed calls after a warm-up; backend ${context.backend}, single-threaded wasm in Node.`,
+        `One non-causal forward pass, batch 1, ${heads} heads of ${headDim}, unit-normal q/k/v; median of ${repeats} timed calls after a warm-up; backend ${backendPhrase(context.backend)}.`,
         'Each (mechanism, N) runs in a fresh Node process, so peak RSS is its own (it includes the ~200 MB of Node + tfjs + wasm baseline).',
         'Speed-ups are ratios within this one run; absolute times depend on the machine load recorded in the JSON.',
       ],
