@@ -80,14 +80,27 @@ const MASK_BLOCK_SIZE = 64;
 export function createMultiHeadAttention(options: MultiHeadAttentionOptions): MultiHeadAttention {
   const { dModel, heads, positional, causal, seed } = options;
   const headDim = dModel / heads;
-  const projection = (i: number) => createProjection(dModel, dModel, options.projections, seed * 16 + i);
-  const projections = { q: projection(1), k: projection(2), v: projection(3), o: projection(4) };
+  // The mechanism first: it is what may reject its config, and nothing is allocated yet when it does.
   const instance = options.mechanism.create(options.mechanismConfig, {
     seed,
     heads,
     headDim,
     seqLen: options.maxSeqLen,
   });
+  const built: Array<{ dispose(): void }> = [];
+  const projection = (i: number) => {
+    const p = createProjection(dModel, dModel, options.projections, seed * 16 + i);
+    built.push(p);
+    return p;
+  };
+  let projections: Record<'q' | 'k' | 'v' | 'o', ReturnType<typeof createProjection>>;
+  try {
+    projections = { q: projection(1), k: projection(2), v: projection(3), o: projection(4) };
+  } catch (error) {
+    for (const p of built) p.dispose();
+    instance.dispose();
+    throw error;
+  }
   const masks = new Map<string, MaskMod>();
   const maskFor = (qLen: number, kvLen: number): MaskMod | undefined => {
     const spec = options.mask;

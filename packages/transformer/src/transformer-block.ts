@@ -55,10 +55,22 @@ function gelu(x: tf.Tensor): tf.Tensor {
 export function createTransformerBlock(options: TransformerBlockOptions): TransformerBlock {
   const { dModel, ffnDim, projections, seed } = options;
   const attention = createMultiHeadAttention(options);
-  const ffnIn = createProjection(dModel, ffnDim, projections, seed * 16 + 5);
-  const ffnOut = createProjection(ffnDim, dModel, projections, seed * 16 + 6);
-  const attentionNormGain = trainableVariable(() => tf.ones([dModel]));
-  const ffnNormGain = trainableVariable(() => tf.ones([dModel]));
+  // A block that fails part-way (a bad projection config) frees what it built before rethrowing.
+  const built: Array<{ dispose(): void }> = [attention];
+  const own = <T extends { dispose(): void }>(make: () => T): T => {
+    try {
+      const made = make();
+      built.push(made);
+      return made;
+    } catch (error) {
+      for (const b of built) b.dispose();
+      throw error;
+    }
+  };
+  const ffnIn = own(() => createProjection(dModel, ffnDim, projections, seed * 16 + 5));
+  const ffnOut = own(() => createProjection(ffnDim, dModel, projections, seed * 16 + 6));
+  const attentionNormGain = own(() => trainableVariable(() => tf.ones([dModel])));
+  const ffnNormGain = own(() => trainableVariable(() => tf.ones([dModel])));
   const self: TransformerBlock = {
     attention,
     ffnIn,

@@ -19,6 +19,7 @@ import { createDecoder } from './decoder.js';
 import { loadModel } from './load-model.js';
 import type { ModelConfig } from './model-config.js';
 import { createModel, type TransformerModel } from './transformer-model.js';
+import { tinyLm } from './test-support/tiny-configs.js';
 
 /**
  * Fuzz properties of transformer (issue 21), over random valid configs drawn from the catalogue of
@@ -49,12 +50,14 @@ function mechanismConfigArbitrary(definition: MechanismDefinition): fc.Arbitrary
     );
 }
 
+/** The small LM of the targeted properties: tinyLm with vocab 6, 8 positions, dModel 8, one layer. */
+const smallLm = (overrides: Partial<ModelConfig> = {}): ModelConfig =>
+  tinyLm({ vocabSize: 6, maxSeqLen: 8, dModel: 8, numLayers: 1, ...overrides });
+
 const configArbitrary: fc.Arbitrary<ModelConfig> = fc
   .record({
-    // Not nystromformer for now: its instances leak a tensor on dispose (named test in linear-attention's
-    // nystromformer-mechanism.regression.test.ts). Put it back when fixed.
     mechanism: fc
-      .constantFrom(...builtinMechanisms.filter((d) => d.name !== 'nystromformer'))
+      .constantFrom(...builtinMechanisms)
       .chain((d) => fc.record({ mechanism: fc.constant(d.name), config: mechanismConfigArbitrary(d) })),
     positional: fc
       .constantFrom(...builtinEncodings)
@@ -107,30 +110,6 @@ function lengthOf(config: ModelConfig, fraction: number): number {
   return Math.max(1, Math.ceil(fraction * config.maxSeqLen));
 }
 
-/**
- * Creates the config's mechanism alone, under the contract: `false` when it rejects its config (a clear
- * error, counted). The model properties skip such configs: createModel leaks the block it was building when
- * a mechanism rejects its config (named test in transformer-model.regression.test.ts); drop this pre-flight
- * when that is fixed.
- */
-function mechanismAccepts(config: ModelConfig): boolean {
-  const definition = builtinMechanisms.find((d) => d.name === config.attention.mechanism);
-  if (definition === undefined) return true;
-  const outcome = expectContract(
-    () =>
-      definition
-        .create(config.attention.config ?? {}, {
-          seed: config.seed,
-          heads: config.numHeads,
-          headDim: config.dModel / config.numHeads,
-          seqLen: config.maxSeqLen,
-        })
-        .dispose(),
-    { property: 'mechanism create (pre-flight)', report },
-  );
-  return outcome === 'held';
-}
-
 /** Creates the model under the contract (an incompatible config is a clear error) and runs `check` on it. */
 function withModel(config: ModelConfig, check: (model: TransformerModel) => void): void {
   const model = createModel(config);
@@ -146,7 +125,6 @@ describeBackends('transformer fuzz', () => {
     const property = 'createModel → apply';
     fc.assert(
       fc.property(modelCase, ({ config, batch, lengthFraction, seed }) => {
-        if (!mechanismAccepts(config)) return;
         expectContract(
           () =>
             withModel(config, (model) => {
@@ -178,7 +156,6 @@ describeBackends('transformer fuzz', () => {
     const lmCase = modelCase.filter(({ config }) => config.task === 'causal-lm');
     fc.assert(
       fc.property(lmCase, ({ config, batch, lengthFraction, seed }) => {
-        if (!mechanismAccepts(config)) return;
         expectContract(
           () =>
             withModel(config, (model) => {
@@ -244,7 +221,6 @@ describeBackends('transformer fuzz', () => {
     const property = 'save/load identity';
     await fc.assert(
       fc.asyncProperty(modelCase, async ({ config, batch, lengthFraction, seed }) => {
-        if (!mechanismAccepts(config)) return;
         await expectContractAsync(
           async () => {
             const model = createModel(config);
@@ -280,17 +256,7 @@ describeBackends('transformer fuzz', () => {
 
   it('fuzz: invalid configs (a field, a mechanism or encoding option from its schema) throw a typed error naming it', () => {
     const property = 'invalid configs';
-    const base: ModelConfig = {
-      task: 'causal-lm',
-      vocabSize: 6,
-      maxSeqLen: 8,
-      dModel: 8,
-      numHeads: 2,
-      numLayers: 1,
-      attention: { mechanism: 'dense' },
-      positional: { encoding: 'rope' },
-      seed: 1,
-    };
+    const base = smallLm();
     const fieldCase = fc
       .oneof(
         fc.record({ key: fc.constant('vocabSize'), value: fc.constantFrom(1, 0, 2.5, Number.NaN, '6') }),
@@ -352,33 +318,20 @@ describeBackends('transformer fuzz', () => {
     const property = 'token ids out of range';
     fc.assert(
       fc.property(fc.constantFrom(-1, 6, 7, 100), fc.constantFrom('apply', 'step'), (id, where) => {
-        withModel(
-          {
-            task: 'causal-lm',
-            vocabSize: 6,
-            maxSeqLen: 8,
-            dModel: 8,
-            numHeads: 2,
-            numLayers: 1,
-            attention: { mechanism: 'dense' },
-            positional: { encoding: 'rope' },
-            seed: 1,
-          },
-          (model) => {
-            const tokens = tf.tensor2d([[1, id, 2]], [1, 3], 'int32');
-            const decoder = createDecoder(model);
-            try {
-              expectContract(() => (where === 'apply' ? model.apply(tokens) : decoder.step([id])), {
-                property,
-                report,
-                mustThrow: /tokens/,
-              });
-            } finally {
-              decoder.dispose();
-              tokens.dispose();
-            }
-          },
-        );
+        withModel(smallLm(), (model) => {
+          const tokens = tf.tensor2d([[1, id, 2]], [1, 3], 'int32');
+          const decoder = createDecoder(model);
+          try {
+            expectContract(() => (where === 'apply' ? model.apply(tokens) : decoder.step([id])), {
+              property,
+              report,
+              mustThrow: /tokens/,
+            });
+          } finally {
+            decoder.dispose();
+            tokens.dispose();
+          }
+        });
       }),
       fuzzParameters(property, 8),
     );
@@ -391,28 +344,15 @@ describeBackends('transformer fuzz', () => {
         fc.constantFrom('rope', 'sinusoidal', 'alibi', 'learned'),
         fc.integer({ min: 1, max: 6 }),
         (encoding, maxSeqLen) => {
-          withModel(
-            {
-              task: 'causal-lm',
-              vocabSize: 6,
-              maxSeqLen,
-              dModel: 8,
-              numHeads: 2,
-              numLayers: 1,
-              attention: { mechanism: 'dense' },
-              positional: { encoding },
-              seed: 1,
-            },
-            (model) => {
-              const decoder = createDecoder(model);
-              try {
-                for (let t = 0; t < maxSeqLen; t++) decoder.step([t % 6]).dispose();
-                expectContract(() => decoder.step([1]), { property, report, mustThrow: /maxSeqLen/ });
-              } finally {
-                decoder.dispose();
-              }
-            },
-          );
+          withModel(smallLm({ maxSeqLen, positional: { encoding } }), (model) => {
+            const decoder = createDecoder(model);
+            try {
+              for (let t = 0; t < maxSeqLen; t++) decoder.step([t % 6]).dispose();
+              expectContract(() => decoder.step([1]), { property, report, mustThrow: /maxSeqLen/ });
+            } finally {
+              decoder.dispose();
+            }
+          });
         },
       ),
       fuzzParameters(property, 8),
@@ -423,26 +363,13 @@ describeBackends('transformer fuzz', () => {
     const property = 'disposed tokens';
     fc.assert(
       fc.property(fc.constantFrom(1, 2, 3), (n) => {
-        withModel(
-          {
-            task: 'causal-lm',
-            vocabSize: 6,
-            maxSeqLen: 8,
-            dModel: 8,
-            numHeads: 2,
-            numLayers: 1,
-            attention: { mechanism: 'dense' },
-            positional: { encoding: 'rope' },
-            seed: 1,
-          },
-          (model) => {
-            expectContract(() => model.apply(disposedTensor([1, n], 'int32') as tf.Tensor2D), {
-              property,
-              report,
-              mustThrow: /tokens/,
-            });
-          },
-        );
+        withModel(smallLm(), (model) => {
+          expectContract(() => model.apply(disposedTensor([1, n], 'int32') as tf.Tensor2D), {
+            property,
+            report,
+            mustThrow: /tokens/,
+          });
+        });
       }),
       fuzzParameters(property, 3),
     );

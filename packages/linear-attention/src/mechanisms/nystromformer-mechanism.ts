@@ -104,7 +104,8 @@ export const nystromformerMechanism: MechanismDefinition<NystromformerConfig> = 
         kernel,
       );
     }
-    const conv = kernel > 0 ? tf.variable(tf.zeros([context.heads, kernel]), true) : undefined;
+    // tf.variable copies its initial value: the zeros are disposed at once (they were left behind).
+    const conv = kernel > 0 ? tf.tidy(() => tf.variable(tf.zeros([context.heads, kernel]), true)) : undefined;
     const params: Record<string, tf.Variable> = conv === undefined ? {} : { conv };
     return {
       params,
