@@ -24,7 +24,7 @@ const ATTENTION_SCRATCH_BYTES = wasmFunction('attentionScratchBytes', ['dp', 'dv
  * | `kvLen` | keys per plane |
  * | `dp` | head dim padded to a multiple of 8 |
  */
-const PACK_KEYS = wasmFunction('packKeys', ['k', 'kp', 'planes', 'kvLen', 'dp'] as const);
+export const PACK_KEYS = wasmFunction('packKeys', ['k', 'kp', 'planes', 'kvLen', 'dp'] as const);
 
 /**
  * `allFinite` — 1 when `n` float32 values are all finite, else 0 (one SIMD pass).
@@ -34,11 +34,13 @@ const PACK_KEYS = wasmFunction('packKeys', ['k', 'kp', 'planes', 'kvLen', 'dp'] 
  * | `x` | byte offset of the values |
  * | `n` | how many (a multiple of 4) |
  */
-const ALL_FINITE = wasmFunction('allFinite', ['x', 'n'] as const);
+export const ALL_FINITE = wasmFunction('allFinite', ['x', 'n'] as const);
 
 /** Byte offsets of the attention operands in kernel memory (head dims padded to multiples of 8). */
 export interface AttentionBuffers {
   q: number;
+  /** The keys, row-major `[kvPlanes][kvLen][dp]` (the unpacked copy `kp` was packed from). */
+  k: number;
   kp: number;
   v: number;
   out: number;
@@ -95,5 +97,5 @@ export function loadAttentionOperands(
   copyRowsIn(readInput(backend, v), arena.f32(vb, kRows * dvp), kRows, dims.valueDim, dvp);
   rt.call(PACK_KEYS, { k: kb, kp, planes: kvPlanes, kvLen: dims.kvLen, dp });
   const vFinite = rt.call(ALL_FINITE, { x: vb, n: kRows * dvp });
-  return { q: qb, kp, v: vb, out, scratch, counter, dp, dvp, vFinite };
+  return { q: qb, k: kb, kp, v: vb, out, scratch, counter, dp, dvp, vFinite };
 }
