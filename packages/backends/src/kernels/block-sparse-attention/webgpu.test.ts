@@ -8,16 +8,15 @@ import {
   randomPattern,
   slidingWindow,
 } from '@efficient-attention/sparse-masks';
-import { expectTensorsClose, seededNormalValues } from '@efficient-attention/test-utils';
+import { compileBlockMask, expectTensorsClose, seededNormalValues } from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { onCpu, useDawnWebGPU } from '../../runtime/webgpu/testing/dawn-webgpu.js';
+import { expectNaNRuleOnWebGPU, referenceLogSumExp } from '../../runtime/webgpu/testing/nan-rule-property.js';
 import {
   bandedRandomAllowed,
-  compileBlockMask,
   expectNaNRule,
-  poisonedInputs,
   poisonedShapeArbitrary,
 } from '../fused-attention/testing/nan-rule-cases.js';
 import { registerWebGPUKernels } from '../register-kernels.js';
@@ -114,10 +113,17 @@ describe('EABlockSparseAttention on webgpu (WGSL, Dawn in Node)', () => {
       );
       const before = tf.memory().numTensors;
       const inputs = make();
-      const out = blockSparseAttentionKernel.run(inputs, attrs);
-      expect(out.shape).toEqual([c.batch, c.heads, c.qLen, c.valueDim]);
-      expectTensorsClose(await out.data(), expected, { atol: ATOL, rtol: RTOL });
-      tf.dispose([out, ...Object.values(inputs)]);
+      const [out, logSumExp] = blockSparseAttentionKernel.runOutputs(inputs, attrs);
+      expect(out!.shape).toEqual([c.batch, c.heads, c.qLen, c.valueDim]);
+      expectTensorsClose(await out!.data(), expected, { atol: ATOL, rtol: RTOL });
+      // The second output: each row's log-sum-exp over the keys the mask's predicate allows (−∞: none),
+      // against float64.
+      const lse = referenceLogSumExp(
+        { ...c, q: qv, k: kv, v: vv },
+        { scale: attrs.scale, allowed: (b, h, q, k) => mask.maskMod(b, h, q, k) },
+      );
+      expectNaNRule(await logSumExp!.data(), lse, 'logSumExp');
+      tf.dispose([out!, logSumExp!, ...Object.values(inputs)]);
       expect(tf.memory().numTensors).toBe(before);
     },
   );
@@ -128,26 +134,22 @@ describe('EABlockSparseAttention on webgpu (WGSL, Dawn in Node)', () => {
       blockSize: fc.constantFrom(8, 16, 13),
       band: fc.integer({ min: 0, max: 12 }),
     });
-    for (const { shape: p, blockSize, band } of fc.sample(arb, { numRuns: 12, seed: 2125 })) {
-      const c = poisonedInputs(p);
-      const pattern = bandedRandomAllowed(p.seed, band, 0.3);
+    const cases = fc.sample(arb, { numRuns: 12, seed: 2125 }).map((c) => {
+      const pattern = bandedRandomAllowed(c.shape.seed, c.band, 0.3);
+      return { ...c, allowed: (_b: number, _h: number, q: number, kv: number) => pattern(0, 0, q, kv) };
+    });
+    await expectNaNRuleOnWebGPU(cases, ({ shape: p, blockSize, allowed }, qkv) => {
       const shift = p.kvLen - p.qLen;
-      const allowed = (_b: number, _h: number, q: number, kv: number) =>
-        (!p.causal || kv <= q + shift) && pattern(0, 0, q, kv);
-      const mask = compileBlockMask(allowed, 1, 1, p.qLen, p.kvLen, blockSize);
-      const { q, k, v } = c.tensors();
-      const out = blockSparseAttentionKernel.run(
-        { q, k, v, ...mask },
+      const visible = (b: number, h: number, q: number, kv: number) =>
+        (!p.causal || kv <= q + shift) && allowed(b, h, q, kv);
+      const mask = compileBlockMask(visible, 1, 1, p.qLen, p.kvLen, blockSize);
+      const outputs = blockSparseAttentionKernel.runOutputs(
+        { ...qkv, ...mask },
         { blockSize, qLen: p.qLen, kvLen: p.kvLen },
       );
-      const got = await out.data();
-      tf.dispose([q, k, v, out, ...Object.values(mask)]);
-      expectNaNRule(
-        got,
-        c.reference((_b, _h, qi, kv) => pattern(0, 0, qi, kv)),
-        JSON.stringify(p),
-      );
-    }
+      tf.dispose(Object.values(mask));
+      return outputs;
+    });
   });
 
   it('falls back to the reference, which raises its error, when the mask was built for other lengths', () => {

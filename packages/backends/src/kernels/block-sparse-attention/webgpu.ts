@@ -1,5 +1,6 @@
 import { type BlockSparseAttentionAttrs, blockSparseAttentionKernel } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { splitPackedOutput } from '../../runtime/webgpu/packed-output.js';
 import {
   keyTileSize,
   MAX_WORKGROUPS_PER_DIMENSION,
@@ -9,7 +10,12 @@ import {
   type WebGPUProgramSpec,
   wgslVector,
 } from '../../runtime/webgpu/webgpu-program.js';
-import { nanRuleRowScaleWGSL, nanRuleSoftmaxTileWGSL } from '../fused-attention/webgpu.js';
+import {
+  attentionForwardParts,
+  nanRuleRowLogSumExpWGSL,
+  nanRuleRowScaleWGSL,
+  nanRuleSoftmaxTileWGSL,
+} from '../fused-attention/webgpu.js';
 import { type BlockSparseAttentionShape, blockSparseShape, referenceFallback } from '../kernel-fallback.js';
 import { defineKernelImplementation } from '../kernel-implementation.js';
 
@@ -47,10 +53,12 @@ export function blockListSections(shape: BlockSparseAttentionShape): number[] {
  * Keys are staged in workgroup memory tile by tile; each invocation keeps its row's online-softmax state
  * (Milakov & Gimelshein 2018, https://arxiv.org/abs/1805.02867) in registers. Rows with no allowed key
  * give zeros, like the reference; NaN and ±∞ follow core's NaN rule (masked keys are never read into a row).
+ * Each row also writes its log-sum-exp, which the backward reads.
  *
  * Inputs: `Q, K, V`, `Lists` (the block lists flattened and concatenated, sections at
  * {@link blockListSections}) and `PMasks` (`partialMasks`). The kernel trusts the mask's
- * contents (indices in range: what `createBlockMask` builds); shapes are checked by the caller.
+ * contents (indices in range: what `createBlockMask` builds); shapes are checked by the caller. Output, packed
+ * in one flat buffer: `[B, H, N, dv]`, then the log-sum-exp of each row (`attentionForwardParts`).
  *
  * @example
  * ```ts
@@ -71,12 +79,12 @@ export class BlockSparseAttentionProgram implements WebGPUProgramSpec {
   readonly dispatch: [number, number, number];
   readonly workgroupSize: [number, number, number] = [BLOCK_SPARSE_ROW_TILE, 1, 1];
   readonly uniforms =
-    'scale : f32, qLen : i32, kvLen : i32, heads : i32, kvHeads : i32, maskBatch : i32, maskHeads : i32, qBlocks : i32, maxKv : i32, maxFullKv : i32, kvIdxAt : i32, fullNumAt : i32, fullIdxAt : i32, offsetsAt : i32,';
+    'scale : f32, qLen : i32, kvLen : i32, heads : i32, kvHeads : i32, maskBatch : i32, maskHeads : i32, qBlocks : i32, maxKv : i32, maxFullKv : i32, kvIdxAt : i32, fullNumAt : i32, fullIdxAt : i32, offsetsAt : i32, lseAt : i32,';
   private readonly d: number;
   private readonly dv: number;
   private readonly bs: number;
   private readonly tk: number;
-  private readonly w: 1 | 4;
+  readonly w: 1 | 4;
   readonly outputComponent: number;
   readonly variableComponents: number[];
   private readonly chunks: number;
@@ -91,7 +99,7 @@ export class BlockSparseAttentionProgram implements WebGPUProgramSpec {
     this.variableComponents = [this.w, this.w, this.w, 1, 1];
     this.chunks = Math.ceil(shape.blockSize / BLOCK_SPARSE_ROW_TILE);
     const qBlocks = Math.ceil(shape.qLen / shape.blockSize);
-    this.outputShape = [shape.batch, shape.heads, shape.qLen, shape.valueDim];
+    this.outputShape = [shape.batch * shape.heads * shape.qLen * (shape.valueDim + this.w)];
     this.dispatch = [qBlocks * this.chunks, shape.batch * shape.heads, 1];
     this.shaderKey = `eaBlockSparseAttention_${this.d}_${this.dv}_${this.bs}_${this.tk}_${this.w}`;
   }
@@ -111,6 +119,10 @@ export class BlockSparseAttentionProgram implements WebGPUProgramSpec {
       int(shape.maxKv),
       int(shape.maxFullKv),
       ...blockListSections(shape).map(int),
+      int(
+        (shape.batch * shape.heads * shape.qLen * shape.valueDim) /
+          vectorWidth(shape.headDim, shape.valueDim),
+      ),
     ];
   }
 
@@ -213,6 +225,8 @@ export class BlockSparseAttentionProgram implements WebGPUProgramSpec {
           ${nanRuleRowScaleWGSL()}
           let outBase = (bh * n + row) * ${vw};
           ${regs.store('outBase', 'inv')}
+          ${nanRuleRowLogSumExpWGSL()}
+          result[uniforms.lseAt + bh * n + row] = ${T}(lse);
         }
       }
     `;
@@ -224,7 +238,8 @@ export class BlockSparseAttentionProgram implements WebGPUProgramSpec {
  * visits only the key blocks the compiled mask lists (FlexAttention's BlockMask layout,
  * https://arxiv.org/abs/2412.05496). Inputs the kernel does not take (wrong shapes or attributes, whose
  * error the reference raises; d + dv > 4095; too many workgroups) run core's reference with a one-time
- * warning. Forward only.
+ * warning. Returns `[out, logSumExp]` (the log-sum-exp of each row over its visible keys, −∞ for a row
+ * that sees none), which the registered gradient saves for `EABlockSparseAttentionGrad`.
  *
  * @example
  * ```ts
@@ -261,12 +276,14 @@ export const blockSparseAttentionWebGPU = defineKernelImplementation({
         tf.concat(BLOCK_LIST_NAMES.map((name) => tf.reshape(inputs[name] as tf.Tensor, [-1]))),
       );
       try {
-        return (backend as WebGPUBackendLike).runWebGPUProgram(
+        const gpu = backend as WebGPUBackendLike;
+        const packed = gpu.runWebGPUProgram(
           program,
           [inputs.q!, inputs.k!, inputs.v!, lists, inputs.partialMasks!],
           'float32',
           BlockSparseAttentionProgram.uniformValues(shape, a.scale),
         );
+        return splitPackedOutput(gpu, packed, attentionForwardParts({ ...shape, w: program.w }));
       } finally {
         lists.dispose();
       }

@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { onCpu, useDawnWebGPU } from '../../runtime/webgpu/testing/dawn-webgpu.js';
+import { expectNaNRuleOnWebGPU, referenceLogSumExp } from '../../runtime/webgpu/testing/nan-rule-property.js';
 import { registerWebGPUKernels } from '../register-kernels.js';
-import { expectNaNRule, poisonedInputs, poisonedShapeArbitrary } from './testing/nan-rule-cases.js';
+import { expectNaNRule, poisonedShapeArbitrary } from './testing/nan-rule-cases.js';
 
 /** float32 tolerance: |kernel − reference| ≤ ATOL + RTOL·|reference| (softmax-weighted sums of N(0, 1) values). */
 const ATOL = 2e-5;
@@ -93,24 +94,24 @@ describe('EAFusedAttention on webgpu (WGSL, Dawn in Node)', () => {
       );
       const before = tf.memory().numTensors;
       const inputs = make();
-      const out = fusedAttentionKernel.run(inputs, attrs);
-      expect(out.shape).toEqual([c.batch, c.heads, c.qLen, c.valueDim]);
-      expectTensorsClose(await out.data(), expected, { atol: ATOL, rtol: RTOL });
-      tf.dispose([out, inputs.q, inputs.k, inputs.v]);
+      const [out, logSumExp] = fusedAttentionKernel.runOutputs(inputs, attrs);
+      expect(out!.shape).toEqual([c.batch, c.heads, c.qLen, c.valueDim]);
+      expectTensorsClose(await out!.data(), expected, { atol: ATOL, rtol: RTOL });
+      // The second output: each row's log-sum-exp (−∞ for causal rows that see no key), against float64.
+      const lse = referenceLogSumExp({ ...c, q: qv, k: kv, v: vv }, attrs);
+      expectNaNRule(await logSumExp!.data(), lse, 'logSumExp');
+      tf.dispose([out!, logSumExp!, inputs.q, inputs.k, inputs.v]);
       expect(tf.memory().numTensors).toBe(before);
     },
   );
 
   it('follows the NaN rule: NaN and ±∞ of q, k, v exactly where the float64 reference has them', async () => {
-    const cases = fc.sample(poisonedShapeArbitrary(80), { numRuns: 16, seed: 2124 });
-    for (const p of cases) {
-      const c = poisonedInputs(p);
-      const { q, k, v } = c.tensors();
-      const out = fusedAttentionKernel.run({ q, k, v }, { causal: p.causal });
-      const got = await out.data();
-      tf.dispose([q, k, v, out]);
-      expectNaNRule(got, c.reference(), JSON.stringify(p));
-    }
+    const cases = fc
+      .sample(poisonedShapeArbitrary(80), { numRuns: 16, seed: 2124 })
+      .map((shape) => ({ shape }));
+    await expectNaNRuleOnWebGPU(cases, ({ shape }, qkv) =>
+      fusedAttentionKernel.runOutputs(qkv, { causal: shape.causal }),
+    );
   });
 
   it('falls back to the reference, which raises its error, for invalid inputs', () => {

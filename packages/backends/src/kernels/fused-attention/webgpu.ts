@@ -1,4 +1,5 @@
 import { type FusedAttentionAttrs, fusedAttentionKernel } from '@efficient-attention/core';
+import { type PackedPart, splitPackedOutput } from '../../runtime/webgpu/packed-output.js';
 import {
   keyTileSize,
   MAX_WORKGROUPS_PER_DIMENSION,
@@ -65,6 +66,35 @@ export function nanRuleRowScaleWGSL(): string {
           let inv = select(select(0.0, 1.0 / rowSum, rowSum > 0.0), rowNaN, rowBad || (rowSeen && !(rowSum > 0.0)));`;
 }
 
+/**
+ * WGSL for the row's natural log-sum-exp of its visible scaled scores, as `lse` (the forward's second
+ * output, saved for the FlashAttention-2 backward): rowMax + log(rowSum); −∞ for a row with no visible key;
+ * NaN when the row is NaN (after {@link nanRuleRowScaleWGSL}, whose `rowNaN` it uses; the −∞ comes from the
+ * `INFINITY` uniform tfjs passes every program, a constant infinity being a WGSL compile error).
+ */
+export function nanRuleRowLogSumExpWGSL(): string {
+  return `let lse = select(select(-uniforms.INFINITY, rowMax + log(rowSum), rowSeen), rowNaN,
+            rowBad || (rowSeen && !(rowSum > 0.0)));`;
+}
+
+/**
+ * The `[out, logSumExp]` parts of an attention forward program's packed output: the output `[B, H, N, dv]`,
+ * then one word (`vec4` when the program is vectorised, the log-sum-exp in its x) per row.
+ */
+export function attentionForwardParts(dims: {
+  batch: number;
+  heads: number;
+  qLen: number;
+  valueDim: number;
+  w: 1 | 4;
+}): PackedPart[] {
+  const { batch, heads, qLen, valueDim, w } = dims;
+  return [
+    { shape: [batch, heads, qLen, valueDim], offset: 0, stride: 1 },
+    { shape: [batch, heads, qLen], offset: batch * heads * qLen * valueDim, stride: w },
+  ];
+}
+
 /** Shape facts {@link FusedAttentionProgram} is compiled for. */
 export interface FusedAttentionShape {
   batch: number;
@@ -84,9 +114,12 @@ export interface FusedAttentionShape {
  * tiles staged in workgroup memory (`keyTileSize` keys); with `causal` (bottom-right aligned: query i sees
  * keys ≤ i + kvLen − qLen) it stops after the last key any of its rows can see. Memory O(N·d): scores never
  * leave registers. Rows that see no key give zeros, like the reference, and NaN and ±∞ follow core's NaN
- * rule ({@link nanRuleSoftmaxTileWGSL}).
+ * rule ({@link nanRuleSoftmaxTileWGSL}). Each row also writes its log-sum-exp ({@link nanRuleRowLogSumExpWGSL}),
+ * which the backward reads instead of recomputing the row's softmax statistics.
  *
- * Inputs (flat row-major): `Q [B, H, N, d]`, `K [B, Hkv, M, d]`, `V [B, Hkv, M, dv]`; output `[B, H, N, dv]`.
+ * Inputs (flat row-major): `Q [B, H, N, d]`, `K [B, Hkv, M, d]`, `V [B, Hkv, M, dv]`; output, packed in one
+ * flat buffer (tfjs programs have one output binding): `[B, H, N, dv]`, then the log-sum-exp of each row
+ * ({@link attentionForwardParts}).
  *
  * @example
  * ```ts
@@ -102,11 +135,11 @@ export class FusedAttentionProgram implements WebGPUProgramSpec {
   readonly dispatchLayout = { x: [2, 3], y: [0, 1] };
   readonly dispatch: [number, number, number];
   readonly workgroupSize: [number, number, number] = [FUSED_QUERY_TILE, 1, 1];
-  readonly uniforms = 'scale : f32, qLen : i32, kvLen : i32, heads : i32, kvHeads : i32,';
+  readonly uniforms = 'scale : f32, qLen : i32, kvLen : i32, heads : i32, kvHeads : i32, lseAt : i32,';
   private readonly d: number;
   private readonly dv: number;
   private readonly tk: number;
-  private readonly w: 1 | 4;
+  readonly w: 1 | 4;
   readonly outputComponent: number;
   readonly variableComponents: number[];
   private readonly causal: boolean;
@@ -119,19 +152,22 @@ export class FusedAttentionProgram implements WebGPUProgramSpec {
     this.outputComponent = this.w;
     this.variableComponents = [this.w, this.w, this.w];
     this.causal = shape.causal;
-    this.outputShape = [shape.batch, shape.heads, shape.qLen, shape.valueDim];
+    const rows = shape.batch * shape.heads * shape.qLen;
+    this.outputShape = [rows * (shape.valueDim + this.w)];
     this.dispatch = [Math.ceil(shape.qLen / FUSED_QUERY_TILE), shape.batch * shape.heads, 1];
     this.shaderKey = `eaFusedAttention_${this.d}_${this.dv}_${this.tk}_${this.w}_${this.causal}`;
   }
 
   /** The uniform values, in the order of {@link FusedAttentionProgram.uniforms}. */
   static uniformValues(shape: FusedAttentionShape, scale: number) {
+    const w = vectorWidth(shape.headDim, shape.valueDim);
     return [
       { type: 'float32' as const, data: [scale] },
       { type: 'int32' as const, data: [shape.qLen] },
       { type: 'int32' as const, data: [shape.kvLen] },
       { type: 'int32' as const, data: [shape.heads] },
       { type: 'int32' as const, data: [shape.kvHeads] },
+      { type: 'int32' as const, data: [(shape.batch * shape.heads * shape.qLen * shape.valueDim) / w] },
     ];
   }
 
@@ -202,6 +238,8 @@ export class FusedAttentionProgram implements WebGPUProgramSpec {
           ${nanRuleRowScaleWGSL()}
           let outBase = (bh * n + row) * ${vw};
           ${regs.store('outBase', 'inv')}
+          ${nanRuleRowLogSumExpWGSL()}
+          result[uniforms.lseAt + bh * n + row] = ${T}(lse);
         }
       }
     `;
@@ -212,7 +250,9 @@ export class FusedAttentionProgram implements WebGPUProgramSpec {
  * The `webgpu` kernel of core's `EAFusedAttention`: runs {@link FusedAttentionProgram} (flash-style tiling,
  * online softmax, causal early exit; Dao et al. 2022, https://arxiv.org/abs/2205.14135). Invalid inputs and
  * shapes past the program's limits (d + dv > 4095, more than 65535 workgroups along an axis) run core's
- * reference, with a one-time warning. Forward only: gradients go through the reference.
+ * reference, with a one-time warning. Returns `[out, logSumExp]` (core's contract: the log-sum-exp of each
+ * row, −∞ for a row that sees no key, NaN for a NaN row), which the registered gradient saves for
+ * `EAFusedAttentionGrad` (`fusedAttentionGradWebGPU`, webgpu-grad.ts).
  *
  * @example
  * ```ts
@@ -242,11 +282,14 @@ export const fusedAttentionWebGPU = defineKernelImplementation({
         return fallback('more workgroups than one dispatch allows');
       }
       const shape = { ...dims, causal };
-      return (backend as WebGPUBackendLike).runWebGPUProgram(
-        new FusedAttentionProgram(shape),
+      const gpu = backend as WebGPUBackendLike;
+      const program = new FusedAttentionProgram(shape);
+      const packed = gpu.runWebGPUProgram(
+        program,
         [q!, k!, v!],
         'float32',
         FusedAttentionProgram.uniformValues(shape, scale),
       );
+      return splitPackedOutput(gpu, packed, attentionForwardParts({ ...dims, w: program.w }));
     },
 });

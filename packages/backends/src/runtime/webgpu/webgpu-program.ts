@@ -32,14 +32,17 @@ export interface WebGPUUniform {
   data: number[];
 }
 
-/** The method of tfjs-backend-webgpu's `WebGPUBackend` that runs a custom program. */
+/** The methods of tfjs-backend-webgpu's `WebGPUBackend` our kernels call. */
 export interface WebGPUBackendLike {
+  /** Runs a custom program; the output is a new tensor's data the caller owns. */
   runWebGPUProgram(
     program: WebGPUProgramSpec,
     inputs: tf.TensorInfo[],
     outputDtype: tf.DataType,
     programDefinedUniform?: WebGPUUniform[],
   ): tf.TensorInfo;
+  /** Releases an intermediate result (deferred by tfjs until the queued commands that use it are done). */
+  disposeData(dataId: tf.DataId): boolean;
 }
 
 /** WebGPU's guaranteed limit on workgroups per dispatch dimension. */
@@ -133,34 +136,4 @@ export function rowRegistersWGSL(w: 1 | 4, dw: number, vw: number): RowRegisters
     addAcc: (p, vBase) => `for (var c = 0; c < ${vw}; c++) { acc[c] = acc[c] + ${p} * vTile[${vBase} + c]; }`,
     store: (outBase, inv) => `for (var c = 0; c < ${vw}; c++) { result[${outBase} + c] = acc[c] * ${inv}; }`,
   };
-}
-
-/**
- * WGSL that folds one tile of scores into a row's online-softmax state (Milakov & Gimelshein 2018,
- * https://arxiv.org/abs/1805.02867; FlashAttention, https://arxiv.org/abs/2205.14135): expects `s`
- * (scores of `count` keys; `allowed` bits when `masked`), `vTile`, `rowMax`, `rowSum` and the row's
- * registers `regs` in scope; `valueWords` is the value width in WGSL vector elements.
- */
-export function onlineSoftmaxTileWGSL(regs: RowRegisters, valueWords: number, masked: boolean): string {
-  const ok = (j: string) => (masked ? `((allowed >> u32(${j})) & 1u) == 1u` : 'true');
-  return `
-        var tileMax = -3.0e38;
-        for (var j = 0; j < count; j++) {
-          if (${ok('j')}) { tileMax = max(tileMax, s[j]); }
-        }
-        if (tileMax > -3.0e38) {
-          let newMax = max(rowMax, tileMax);
-          let alpha = exp(rowMax - newMax);
-          rowSum = rowSum * alpha;
-          ${regs.scaleAcc('alpha')}
-          for (var j = 0; j < count; j++) {
-            if (${ok('j')}) {
-              let p = exp(s[j] - newMax);
-              rowSum = rowSum + p;
-              let vBase = j * ${valueWords};
-              ${regs.addAcc('p', 'vBase')}
-            }
-          }
-          rowMax = newMax;
-        }`;
 }
