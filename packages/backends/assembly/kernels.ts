@@ -885,6 +885,8 @@ export function rope(
 // Causal linear attention (Katharopoulos et al. 2020, eq. 9–12) as a scan: per plane the running state
 // S = Σ_{j≤i} φ(k_j) [v_j | 1]ᵀ ([f][dvp], the normaliser rides along in column dv), and
 // out_i = (φ(q_i) S)[:dv] / max((φ(q_i) S)[dv], eps). v is given as [planes][n][dvp] with column dv = 1.
+// normalize = 0: out_i = (φ(q_i) S)[:dv] (no ones column needed); reverse = 1: the scan runs from the last
+// position, S = Σ_{j≥i} (the anti-causal sums of the backward pass).
 
 export function causalLinearAttention(
   phiQ: usize,
@@ -900,6 +902,8 @@ export function causalLinearAttention(
   planeStart: i32,
   planeStep: i32,
   planes: i32,
+  normalize: i32,
+  reverse: i32,
 ): void {
   for (let p = planeStart; p < planes; p += planeStep) {
     for (let i = 0; i < f * dvp; i += 4) v128.store(state + ((<usize>i) << 2), f32x4.splat(0));
@@ -907,7 +911,8 @@ export function causalLinearAttention(
     const kp = phiK + <usize>p * <usize>n * <usize>f * 4;
     const vp = v + <usize>p * <usize>n * <usize>dvp * 4;
     const op = out + <usize>p * <usize>n * <usize>dv * 4;
-    for (let i = 0; i < n; i++) {
+    for (let step = 0; step < n; step++) {
+      const i = reverse ? n - 1 - step : step;
       const vr = vp + <usize>i * <usize>dvp * 4;
       const kr = kp + <usize>i * <usize>f * 4;
       const qr = qp + <usize>i * <usize>f * 4;
@@ -930,10 +935,14 @@ export function causalLinearAttention(
           v128.store(at, madd(qv, v128.load(sr + ((<usize>c) << 2)), v128.load(at)));
         }
       }
-      const den = max(load<f32>(acc + ((<usize>dv) << 2)), eps);
       const orow = op + <usize>i * <usize>dv * 4;
-      for (let c = 0; c < dv; c++)
-        store<f32>(orow + ((<usize>c) << 2), load<f32>(acc + ((<usize>c) << 2)) / den);
+      if (normalize) {
+        const den = max(load<f32>(acc + ((<usize>dv) << 2)), eps);
+        for (let c = 0; c < dv; c++)
+          store<f32>(orow + ((<usize>c) << 2), load<f32>(acc + ((<usize>c) << 2)) / den);
+      } else {
+        for (let c = 0; c < dv; c++) store<f32>(orow + ((<usize>c) << 2), load<f32>(acc + ((<usize>c) << 2)));
+      }
     }
   }
 }

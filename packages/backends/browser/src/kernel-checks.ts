@@ -315,6 +315,28 @@ export function kernelChecks(): Check[] {
       attrs: { chunkSize: chunkSize!, eps: 1e-6 },
     });
   });
+  // The unnormalised and reverse scans the registered gradient is built from (features of any sign).
+  const linearModes: Array<[number[], { normalize: boolean; reverse: boolean }]> = [
+    [[1, 2, 70, 8, 6, 16], { normalize: false, reverse: false }],
+    [[2, 1, 90, 5, 9, 32], { normalize: false, reverse: true }],
+    [[1, 2, 50, 4, 4, 8], { normalize: true, reverse: true }],
+  ];
+  linearModes.forEach(([[b, h, n, f, dv, chunkSize], mode], i) => {
+    const feature = (x: number) => (mode.normalize ? Math.exp(x / 2) : x);
+    const qv = normal(b! * h! * n! * f!, 340 + i).map(feature);
+    const kv = normal(b! * h! * n! * f!, 350 + i).map(feature);
+    const vv = normal(b! * h! * n! * dv!, 360 + i);
+    checks.push({
+      kernel: causalLinearAttentionKernel as unknown as Check['kernel'],
+      name: `B${b} H${h} N${n} F${f} dv${dv} chunk ${chunkSize} ${JSON.stringify(mode)}`,
+      inputs: () => ({
+        phiQ: tf.tensor4d(qv, [b!, h!, n!, f!]),
+        phiK: tf.tensor4d(kv, [b!, h!, n!, f!]),
+        v: tf.tensor4d(vv, [b!, h!, n!, dv!]),
+      }),
+      attrs: { chunkSize: chunkSize!, eps: 1e-6, ...mode },
+    });
+  });
   // Raw random words: every code (i2s code 3, tq1 bytes ≥ 243) decodes as the reference decodes it.
   const ternary: Array<[number, number, number, 'i2s' | 'tq1']> = [
     [3, 100, 17, 'i2s'],

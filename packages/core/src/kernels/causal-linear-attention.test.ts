@@ -2,12 +2,18 @@ import {
   describeBackends,
   expectNoLeaks,
   expectTensorsClose,
+  referenceCausalLinearAttention,
+  referenceCausalLinearAttentionGrad,
   seededTensor,
 } from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
-import { expect, it } from 'vitest';
-import { causalLinearAttentionKernel } from './causal-linear-attention.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CausalLinearAttentionAttrs,
+  type CausalLinearAttentionInputs,
+  causalLinearAttentionKernel,
+} from './causal-linear-attention.js';
 
 /** Causal normalised linear attention in float64 with plain loops: the definition, no chunks, no state. */
 function causalLinearFloat64(
@@ -149,5 +155,180 @@ describeBackends('causalLinearAttentionKernel (reference)', () => {
       causalLinearAttentionKernel.run({ phiQ: x, phiK: x, v: x }, { chunkSize: 4, eps: 0 }),
     ).toThrow(/`attrs.eps` must be a finite number > 0/);
     tf.dispose([x, y]);
+  });
+});
+
+interface GradCase {
+  batch: number;
+  heads: number;
+  n: number;
+  f: number;
+  dv: number;
+  chunkSize: number;
+  normalize: boolean;
+  reverse: boolean;
+  seed: number;
+}
+
+const gradCaseArbitrary: fc.Arbitrary<GradCase> = fc.record({
+  batch: fc.integer({ min: 1, max: 2 }),
+  heads: fc.integer({ min: 1, max: 3 }),
+  n: fc.integer({ min: 1, max: 40 }),
+  f: fc.integer({ min: 1, max: 8 }),
+  dv: fc.integer({ min: 1, max: 6 }),
+  chunkSize: fc.integer({ min: 1, max: 16 }),
+  normalize: fc.boolean(),
+  reverse: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 1_000_000 }),
+});
+
+/** Inputs of a case: positive features when normalised (a feature map's output), any sign otherwise. */
+function gradInputs(c: GradCase) {
+  const features = (seed: number) =>
+    c.normalize
+      ? positive([c.batch, c.heads, c.n, c.f], seed)
+      : seededTensor([c.batch, c.heads, c.n, c.f], seed);
+  const phiQ = features(c.seed);
+  const phiK = features(c.seed + 1);
+  const v = seededTensor([c.batch, c.heads, c.n, c.dv], c.seed + 2);
+  const w = seededTensor([c.batch, c.heads, c.n, c.dv], c.seed + 3);
+  const dims = { planes: c.batch * c.heads, n: c.n, features: c.f, valueDim: c.dv };
+  const x = { phiQ: phiQ.data, phiK: phiK.data, v: v.data, ...dims };
+  const dispose = () => tf.dispose([phiQ.tensor, phiK.tensor, v.tensor, w.tensor]);
+  return { phiQ: phiQ.tensor, phiK: phiK.tensor, v: v.tensor, w, x, dispose };
+}
+
+/** `tf.grads` of Σ w ⊙ out over (φq, φk, v) through `causalLinearAttentionKernel.run`. */
+function runGrads(c: GradCase, t: ReturnType<typeof gradInputs>): tf.Tensor[] {
+  const attrs = { chunkSize: c.chunkSize, eps: 1e-6, normalize: c.normalize, reverse: c.reverse };
+  return tf.grads((a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) =>
+    tf.sum(tf.mul(t.w.tensor, causalLinearAttentionKernel.run({ phiQ: a, phiK: b, v: d }, attrs))),
+  )([t.phiQ, t.phiK, t.v]);
+}
+
+/**
+ * float32 against float64: each gradient entry sums ≤ 2·N·(f + dv) products of O(1) values (normalised
+ * outputs divide by a den of the same order as the numerator); relative error ~1e-6, scaled by N ≤ 40.
+ */
+const GRAD_TOL = { atol: 1e-4, rtol: 1e-3 };
+
+function expectGradsMatch(c: GradCase, grads: tf.Tensor[], t: ReturnType<typeof gradInputs>) {
+  const want = referenceCausalLinearAttentionGrad(t.x, t.w.data, {
+    eps: 1e-6,
+    normalize: c.normalize,
+    reverse: c.reverse,
+  });
+  expectTensorsClose(grads[0]!, want.dPhiQ, GRAD_TOL);
+  expectTensorsClose(grads[1]!, want.dPhiK, GRAD_TOL);
+  expectTensorsClose(grads[2]!, want.dV, GRAD_TOL);
+}
+
+describeBackends('causalLinearAttentionKernel modes and gradients', (backend) => {
+  it('equals the float64 definition unnormalised and reversed, for random shapes', () => {
+    fc.assert(
+      fc.property(gradCaseArbitrary, (c) => {
+        const t = gradInputs(c);
+        const attrs = { chunkSize: c.chunkSize, eps: 1e-6, normalize: c.normalize, reverse: c.reverse };
+        const out = causalLinearAttentionKernel.run({ phiQ: t.phiQ, phiK: t.phiK, v: t.v }, attrs);
+        // Unnormalised outputs are sums of ≤ 40 products of O(1) values of any sign: atol scales with N.
+        expectTensorsClose(out, referenceCausalLinearAttention(t.x, attrs), { atol: 1e-4, rtol: 1e-4 });
+        tf.dispose(out);
+        t.dispose();
+      }),
+      { numRuns: 25, seed: 31 },
+    );
+  });
+
+  it('trains through the reference (no kernel) with the float64 gradient, in every mode', () => {
+    fc.assert(
+      fc.property(gradCaseArbitrary, (c) => {
+        const t = gradInputs(c);
+        const grads = runGrads(c, t);
+        expectGradsMatch(c, grads, t);
+        tf.dispose(grads);
+        t.dispose();
+      }),
+      { numRuns: 20, seed: 32 },
+    );
+  });
+
+  describe('with a kernel registered (it runs the reference, as a backend fallback would)', () => {
+    const calls: Array<{ normalize: unknown; reverse: unknown }> = [];
+    beforeAll(() => {
+      tf.registerKernel({
+        kernelName: causalLinearAttentionKernel.name,
+        backendName: backend,
+        kernelFunc: ({ inputs, attrs }) => {
+          const a = attrs as unknown as CausalLinearAttentionAttrs;
+          calls.push({ normalize: a.normalize, reverse: a.reverse });
+          return causalLinearAttentionKernel.reference(inputs as unknown as CausalLinearAttentionInputs, a);
+        },
+      });
+    });
+    afterAll(() => tf.unregisterKernel(causalLinearAttentionKernel.name, backend));
+
+    it('differentiates through the registered gradient: the kernel scans, float64 gradients', () => {
+      fc.assert(
+        fc.property(gradCaseArbitrary, (c) => {
+          const t = gradInputs(c);
+          calls.length = 0;
+          const grads = runGrads(c, t);
+          expectGradsMatch(c, grads, t);
+          // The forward, then the backward's unnormalised scans, all through the kernel: the normaliser
+          // (when normalised) and one scan per input, dq in the forward's direction, dk and dv reversed.
+          const scans = calls.slice(1);
+          expect(calls[0]).toEqual({ normalize: c.normalize, reverse: c.reverse });
+          expect(scans.every((s) => s.normalize === false)).toBe(true);
+          expect(scans.filter((s) => s.reverse !== c.reverse)).toHaveLength(2);
+          expect(scans).toHaveLength(c.normalize ? 4 : 3);
+          tf.dispose(grads);
+          t.dispose();
+        }),
+        { numRuns: 20, seed: 33 },
+      );
+    });
+
+    it('leaks no tensors across a gradient step, and only the needed input gradients run', () => {
+      const c: GradCase = {
+        batch: 1,
+        heads: 2,
+        n: 17,
+        f: 4,
+        dv: 3,
+        chunkSize: 5,
+        normalize: true,
+        reverse: false,
+        seed: 7,
+      };
+      const t = gradInputs(c);
+      expectNoLeaks(() => runGrads(c, t));
+      calls.length = 0;
+      expectNoLeaks(() =>
+        tf.grad((d: tf.Tensor) =>
+          tf.sum(
+            causalLinearAttentionKernel.run(
+              { phiQ: t.phiQ, phiK: t.phiK, v: d },
+              { chunkSize: 5, eps: 1e-6 },
+            ),
+          ),
+        )(t.v),
+      );
+      expect(calls).toHaveLength(3); // forward, normaliser, dv's scan
+      t.dispose();
+    });
+  });
+
+  it('names bad mode attributes', () => {
+    const x = positive([1, 1, 4, 2], 1).tensor;
+    const run = (attrs: object) =>
+      causalLinearAttentionKernel.run({ phiQ: x, phiK: x, v: x }, attrs as CausalLinearAttentionAttrs);
+    expect(() => run({ chunkSize: 2, eps: 1e-6, normalize: 1 })).toThrow(
+      /`attrs.normalize` must be a boolean, received 1/,
+    );
+    expect(() => run({ chunkSize: 2, eps: 1e-6, reverse: 'yes' })).toThrow(
+      /`attrs.reverse` must be a boolean/,
+    );
+    expect(() => run({ chunkSize: 2, eps: 1e-6, causal: true })).toThrow(/`attrs.causal` must be one of/);
+    tf.dispose(x);
   });
 });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { allFinite, matMulVisible } from '../attention-mask.js';
 import { InvalidArgumentError } from '../errors.js';
 import { rowBlocks } from '../row-blocks.js';
-import { assertNumber } from '../validation.js';
+import { assertKnownOptions, assertNumber } from '../validation.js';
 import { defineKernelContract } from './kernel-contract.js';
 
 /**
@@ -24,9 +24,36 @@ export interface CausalLinearAttentionAttrs {
   chunkSize: number;
   /** Lower bound of the normaliser: `out = num / max(den, eps)` (> 0), so that 0/0 gives 0, not NaN. */
   eps: number;
+  /**
+   * `true` (default): the normalised output `num / max(den, eps)`. `false`: the numerator alone,
+   * `out_i = Σ_j (φ(q_i)·φ(k_j)) v_j` (`eps` unused; features may have any sign) — the scans the backward
+   * pass is made of.
+   */
+  normalize?: boolean;
+  /**
+   * `false` (default): causal, row i sums over j ≤ i. `true`: anti-causal, row i sums over j ≥ i (the scan
+   * runs from the last position; the backward pass's reverse scans).
+   */
+  reverse?: boolean;
 }
 
 const FN = 'causalLinearAttentionKernel';
+
+/** Validates the attributes and fills the defaults (`normalize: true`, `reverse: false`). */
+function resolveCausalLinearAttrs(
+  _inputs: CausalLinearAttentionInputs,
+  attrs: CausalLinearAttentionAttrs,
+): Required<CausalLinearAttentionAttrs> {
+  assertKnownOptions(FN, attrs, ['chunkSize', 'eps', 'normalize', 'reverse'], 'attrs');
+  if (attrs === undefined) throw new InvalidArgumentError(FN, 'attrs', 'an object { chunkSize, eps }', attrs);
+  const { chunkSize, eps, normalize = true, reverse = false } = attrs;
+  assertNumber(FN, 'attrs.chunkSize', chunkSize, { integer: true, min: 1 });
+  assertNumber(FN, 'attrs.eps', eps, { positive: true });
+  if (typeof normalize !== 'boolean')
+    throw new InvalidArgumentError(FN, 'attrs.normalize', 'a boolean', normalize);
+  if (typeof reverse !== 'boolean') throw new InvalidArgumentError(FN, 'attrs.reverse', 'a boolean', reverse);
+  return { chunkSize, eps, normalize, reverse };
+}
 
 function assertShapes(phiQ: unknown, phiK: unknown, v: unknown): [number, number, number, number, number] {
   const named: Array<[string, unknown]> = [
@@ -64,18 +91,37 @@ function assertShapes(phiQ: unknown, phiK: unknown, v: unknown): [number, number
  * - `out = num / max(den, eps)`.
  *
  * Work per head is O(N·chunk·(features + valueDim) + N·features·valueDim), memory O(N·(features + valueDim)).
- * Everything is 2-D matMuls per head (the XNNPACK path on tfjs-wasm). The backward pass runs through tfjs
- * autodiff; each chunk's gradient is padded to its head's length, so training costs O(N²/chunk) memory
- * traffic per head (forward-only kernels registered by backends leave training on this reference).
+ * Everything is 2-D matMuls per head (the XNNPACK path on tfjs-wasm). Without `normalize` the ones column
+ * and the division are left out; with `reverse` the scan runs on the time-reversed sequence. When no kernel
+ * is registered, training differentiates these ops with tfjs autodiff (each chunk's gradient is padded to its
+ * head's length: O(N²/chunk) memory traffic per head); a registered kernel trains through
+ * {@link causalLinearAttentionGradient} instead.
  */
 function causalLinearAttentionReference(
+  inputs: CausalLinearAttentionInputs,
+  attrs: CausalLinearAttentionAttrs,
+): tf.Tensor4D {
+  const { phiQ, phiK, v } = inputs;
+  assertShapes(phiQ, phiK, v);
+  // `attrs` arrive resolved (the contract's `reference` and `run` resolve them first).
+  const resolved = attrs as Required<CausalLinearAttentionAttrs>;
+  if (!resolved.reverse) return causalScan(inputs, resolved);
+  // Anti-causal: the causal scan of the time-reversed sequence, reversed back.
+  return tf.tidy(() => {
+    const flip = (x: tf.Tensor) => tf.reverse(x, 2);
+    return flip(causalScan({ phiQ: flip(phiQ), phiK: flip(phiK), v: flip(v) }, resolved)) as tf.Tensor4D;
+  });
+}
+
+/** The causal chunked scan of the reference (see {@link causalLinearAttentionReference}). */
+function causalScan(
   { phiQ, phiK, v }: CausalLinearAttentionInputs,
-  { chunkSize, eps }: CausalLinearAttentionAttrs,
+  { chunkSize, eps, normalize }: Required<CausalLinearAttentionAttrs>,
 ): tf.Tensor4D {
   const [b, h, n, f, dv] = assertShapes(phiQ, phiK, v);
-  assertNumber(FN, 'attrs.chunkSize', chunkSize, { integer: true, min: 1 });
-  assertNumber(FN, 'attrs.eps', eps, { positive: true });
   const chunk = Math.min(chunkSize, n);
+  // With normalize, V' = [v | 1]: the normaliser rides along as an extra value column; without, V' = v.
+  const width = normalize ? dv + 1 : dv;
   // NaN rule: a NaN key or value at position j reaches rows ≥ j only. Within a chunk the future keys are
   // selected away (a mask multiply gives 0 · NaN = NaN) and their values kept out of the product.
   const vFinite = allFinite(v);
@@ -94,13 +140,13 @@ function causalLinearAttentionReference(
           const k = rowBlocks(kHeads.rows(g * n, n));
           const vh = rowBlocks(vHeads.rows(g * n, n));
           // [v | 1]: the normaliser rides along as an extra value column, so num and den share every matMul.
-          let state: tf.Tensor | undefined; // Σ φ(k_j) [v_j | 1]ᵀ over earlier chunks, [f, dv + 1]
+          let state: tf.Tensor | undefined; // Σ φ(k_j) V'_jᵀ over earlier chunks, [f, width]
           const chunks: tf.Tensor[] = [];
           for (let start = 0; start < n; start += chunk) {
             const size = Math.min(chunk, n - start);
             const qc = q.rows(start, size);
             const kcT = k.rowsTransposed(start, size);
-            const vc = vh.rowsWithOnes(start, size);
+            const vc = normalize ? vh.rowsWithOnes(start, size) : vh.rows(start, size);
             const mask = size === chunk ? lower : tf.slice(lower, [0, 0], [size, size]);
             const scores = tf.where(mask, tf.matMul(qc, kcT), 0);
             let out = matMulVisible(scores, vc, mask, vFinite);
@@ -115,11 +161,63 @@ function causalLinearAttentionReference(
         }),
       );
     }
-    const all = tf.reshape(outs.length === 1 ? outs[0]! : tf.stack(outs), [b, h, n, dv + 1]);
+    const all = tf.reshape(outs.length === 1 ? outs[0]! : tf.stack(outs), [b, h, n, width]);
+    if (!normalize) return all as tf.Tensor4D;
     const num = tf.slice(all, [0, 0, 0, 0], [b, h, n, dv]);
     const den = tf.slice(all, [0, 0, 0, dv], [b, h, n, 1]);
     return tf.div(num, tf.maximum(den, eps)) as tf.Tensor4D;
   });
+}
+
+/**
+ * The gradient of `EACausalLinearAttention`, made of the kernel's own unnormalised scans (so it runs as fast
+ * as the forward on every backend that registers the kernel). With `q = φ(q)`, `k = φ(k)`, `V' = [v | 1]`,
+ * `num_i = Σ_{j≤i} (q_i·k_j) V'_j`, `den_i = num_i[dv]`, `D_i = max(den_i, eps)` and `out_i = num_i[:dv] / D_i`:
+ *
+ * - `dNum_i = [dO_i / D_i | −(dO_i·out_i) / D_i · [den_i ≥ eps]]` (tfjs's `maximum` sends the gradient to
+ *   `den` when `den ≥ eps`);
+ * - `dq_i = Σ_{j≤i} (dNum_i·V'_j) k_j` — a causal scan with queries dNum, keys V', values k;
+ * - `dk_j = Σ_{i≥j} (V'_j·dNum_i) q_i` — a reverse scan with queries V', keys dNum, values q;
+ * - `dv_j = Σ_{i≥j} (k_j·q_i) dNum_i[:dv]` — a reverse scan with queries k, keys q, values dO / D.
+ *
+ * `den` is recomputed by a scan with one value column of ones (cheaper than saving it from every kernel).
+ * Unnormalised (`normalize: false`): dNum = dO and V' = v. Reverse (`reverse: true`): every scan flips
+ * direction. Work: about three forwards; memory O(N·(features + valueDim)), no N² term.
+ */
+function causalLinearAttentionGradient(
+  dy: tf.Tensor,
+  [phiQ, phiK, v, out]: tf.Tensor[],
+  attrs: CausalLinearAttentionAttrs,
+): Record<keyof CausalLinearAttentionInputs & string, () => tf.Tensor> {
+  const { chunkSize, eps, normalize = true, reverse = false } = attrs;
+  const q = phiQ!;
+  const k = phiK!;
+  const values = v!;
+  const scan = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, backward: boolean) =>
+    causalLinearAttentionKernel.run(
+      { phiQ: a, phiK: b, v: c },
+      { chunkSize, eps, normalize: false, reverse: backward },
+    );
+  // Shared by the three input gradients; computed here, inside tfjs's backward scope (freed with it).
+  let dNum = dy; // the gradient of the scanned values' output, [.., width]
+  let dNumValues = dy; // its first dv columns
+  let vAug = values;
+  if (normalize) {
+    const shape = [...q.shape.slice(0, 3), 1];
+    const ones = tf.ones(shape);
+    const den = scan(q, k, ones, reverse);
+    const d = tf.maximum(den, eps);
+    dNumValues = tf.div(dy, d);
+    const active = tf.cast(tf.greaterEqual(den, eps), 'float32');
+    const dDen = tf.mul(tf.neg(tf.sum(tf.mul(dNumValues, out!), -1, true)), active);
+    dNum = tf.concat([dNumValues, dDen], 3);
+    vAug = tf.concat([values, ones], 3);
+  }
+  return {
+    phiQ: () => scan(dNum, vAug, k, reverse),
+    phiK: () => scan(vAug, dNum, q, !reverse),
+    v: () => scan(k, q, dNumValues, !reverse),
+  };
 }
 
 /**
@@ -128,7 +226,12 @@ function causalLinearAttentionReference(
  * "Transformers are RNNs", https://arxiv.org/abs/2006.16236). Shapes: `phiQ`, `phiK` `[batch, heads, seq,
  * features]`, `v` `[batch, heads, seq, valueDim]` → `[batch, heads, seq, valueDim]`. The reference is the
  * chunked prefix-sum scan (a running state `S = Σ φ(k) vᵀ`, `z = Σ φ(k)` across chunks, masked products inside
- * a chunk): O(N) time and memory, never a per-token loop.
+ * a chunk): O(N) time and memory, never a per-token loop. Attributes `normalize: false` (the numerator alone)
+ * and `reverse: true` (row i sums over j ≥ i) give the scans of the backward pass.
+ *
+ * Training: the gradient is registered for the kernel name (see {@link causalLinearAttentionGradient}): when
+ * a backend kernel runs, `tf.grad` differentiates through three more kernel scans (O(N) memory); without a
+ * kernel the reference runs and tfjs differentiates its ops.
  *
  * @example
  * ```ts
@@ -146,4 +249,10 @@ export const causalLinearAttentionKernel = defineKernelContract<
   name: 'EACausalLinearAttention',
   inputNames: ['phiQ', 'phiK', 'v'],
   reference: causalLinearAttentionReference,
+  resolveAttrs: resolveCausalLinearAttrs,
+  gradient: {
+    inputsToSave: ['phiQ', 'phiK', 'v'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => causalLinearAttentionGradient(dy as tf.Tensor, saved, attrs),
+  },
 });

@@ -61,10 +61,15 @@ export interface RopeAttrs {
  * slow JavaScript loops: it transposes the pair members to an outer axis, so that `[cos, sin]` become the
  * per-channel weights of one 3-tap depthwise convolution (XNNPACK), and transposes back — three fast
  * passes over x (the interleaved layout and partial half-split rotation transpose smaller contiguous
- * chunks and run about half as fast). Its gradient is custom (tfjs-wasm has no depthwise backprop
- * kernels): the input gradient is the inverse rotation (same tables, negated sin); the table gradients
- * are computed too (two extra products and reductions over x in the backward pass).
- * Half-split with `headDim % rotaryDim ≠ 0` falls back to slicing the rotary part out (slower on wasm).
+ * chunks and run about half as fast). Half-split with `headDim % rotaryDim ≠ 0` falls back to slicing the
+ * rotary part out (slower on wasm).
+ *
+ * Training: one backward ({@link ropeBackward}) serves both paths. It is registered as the gradient of
+ * `EARope`, so when a backend kernel runs, `tf.grad` differentiates through it: the input gradient is the
+ * rotation by −θ (same tables, negated sin), run through `ropeKernel.run` — the same fast kernel; the
+ * table gradients (two products and reductions over x) are computed only when a table is being
+ * differentiated. The reference keeps a `customGrad` with the same backward, because its depthwise
+ * convolution has no backprop kernels on tfjs-wasm (without a kernel registered, autodiff would fail there).
  *
  * @example
  * ```ts
@@ -76,24 +81,44 @@ export interface RopeAttrs {
 export const ropeKernel = defineKernelContract<RopeInputs, RopeAttrs>({
   name: 'EARope',
   inputNames: ['x', 'cos', 'sin'],
-  reference: ({ x, cos, sin }, { layout, rotaryDim }) => {
+  reference: ({ x, cos, sin }, attrs) => {
     const differentiable = tf.customGrad((...args) => {
       const [xIn, cosIn, sinIn, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
       save([xIn, cosIn, sinIn]);
       return {
-        value: rotate(xIn, cosIn, sinIn, layout, rotaryDim),
+        value: rotate(xIn, cosIn, sinIn, attrs.layout, attrs.rotaryDim),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xs, cs, ss] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-          // The rotation by −θ is the transpose of the rotation by θ.
-          const dx = rotate(dy, cs, tf.neg(ss), layout, rotaryDim);
-          const { dCos, dSin } = tableGradients(xs, dy, layout, rotaryDim);
-          return [dx, dCos, dSin];
+          // customGrad asks for every input's gradient.
+          const grads = ropeBackward(dy, saved, attrs);
+          return [grads.x(), grads.cos(), grads.sin()];
         },
       };
     });
     return tf.tidy(() => differentiable(x, cos, sin));
   },
+  gradient: {
+    inputsToSave: ['x', 'cos', 'sin'],
+    gradFunc: (dy, saved, attrs) => ropeBackward(dy as tf.Tensor, saved, attrs),
+  },
 });
+
+/**
+ * The backward of {@link ropeKernel}, one thunk per input (tfjs calls only those on the gradient path):
+ * `dx` is the rotation of `dy` by −θ (the transpose of the rotation by θ: same tables, negated sin) through
+ * `ropeKernel.run`, so it runs the backend's kernel when one is registered; `dCos`, `dSin` are the
+ * closed-form table gradients summed over batch and heads.
+ */
+function ropeBackward(
+  dy: tf.Tensor,
+  [x, cos, sin]: tf.Tensor[],
+  { layout, rotaryDim }: RopeAttrs,
+): Record<'x' | 'cos' | 'sin', () => tf.Tensor> {
+  return {
+    x: () => tf.tidy(() => ropeKernel.run({ x: dy, cos: cos!, sin: tf.neg(sin!) }, { layout, rotaryDim })),
+    cos: () => tableGradient('cos', x!, dy, layout, rotaryDim),
+    sin: () => tableGradient('sin', x!, dy, layout, rotaryDim),
+  };
+}
 
 /** x viewed as `[batch·heads, 2, seq·pairs]` (pair members on axis 1) and the inverse view. */
 interface PairView {
@@ -169,26 +194,29 @@ function rotate(
   });
 }
 
-function tableGradients(
+/** The gradient of the `cos` or `sin` table `[seq, rotaryDim / 2]`, summed over batch·heads. */
+function tableGradient(
+  table: 'cos' | 'sin',
   x: tf.Tensor,
   dy: tf.Tensor,
   layout: RopeLayout,
   rotaryDim: number,
-): { dCos: tf.Tensor; dSin: tf.Tensor } {
+): tf.Tensor {
   return tf.tidy(() => {
     const headDim = x.shape[3]!;
     if (needsSlice(headDim, layout, rotaryDim)) {
       const part = (t: tf.Tensor) => tf.slice(t, [0, 0, 0, 0], [-1, -1, -1, rotaryDim]);
-      return tableGradients(part(x), part(dy), layout, rotaryDim);
+      return tableGradient(table, part(x), part(dy), layout, rotaryDim);
     }
     const seq = x.shape[2]!;
     const view = pairView(x.shape, layout, rotaryDim);
     const [xa, xb] = tf.unstack(view.toPairs(x), 1) as [tf.Tensor, tf.Tensor];
     const [ga, gb] = tf.unstack(view.toPairs(dy), 1) as [tf.Tensor, tf.Tensor];
     // ∂out_a/∂c = x_a, ∂out_b/∂c = x_b; ∂out_a/∂s = −x_b, ∂out_b/∂s = x_a; summed over batch·heads.
-    const dc = tf.sum(tf.add(tf.mul(ga, xa), tf.mul(gb, xb)), 0);
-    const ds = tf.sum(tf.sub(tf.mul(gb, xa), tf.mul(ga, xb)), 0);
-    const crop = (t: tf.Tensor) => tf.slice(tf.reshape(t, [seq, view.pairs]), [0, 0], [seq, rotaryDim / 2]);
-    return { dCos: crop(dc), dSin: crop(ds) };
+    const d =
+      table === 'cos'
+        ? tf.sum(tf.add(tf.mul(ga, xa), tf.mul(gb, xb)), 0)
+        : tf.sum(tf.sub(tf.mul(gb, xa), tf.mul(ga, xb)), 0);
+    return tf.slice(tf.reshape(d, [seq, view.pairs]), [0, 0], [seq, rotaryDim / 2]);
   });
 }

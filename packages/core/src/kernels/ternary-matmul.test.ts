@@ -1,9 +1,15 @@
-import { describeBackends, expectNoLeaks } from '@efficient-attention/test-utils';
+import {
+  describeBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  seededNormalValues,
+} from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../random.js';
 import {
+  type TernaryMatMulAttrs,
   type TernaryMatMulInputs,
   type TernaryPackingFormat,
   ternaryMatMul,
@@ -61,7 +67,36 @@ function buildCase({ m, k, n, format, seed }: Case) {
     weightScale: tf.scalar(weightScale),
     activationScales: tf.tensor1d(activationScales),
   };
-  return { inputs, attrs: { k, n, format }, expected };
+  return { inputs, attrs: { k, n, format }, expected, raw: { activations, packed, activationScales, weightScale } };
+}
+
+/**
+ * The gradients of Σ dy ⊙ out in float64 from `out[m, n] = s_m·β·Σ_k a[m, k]·t[k, n]`, with t decoded by
+ * the spec above: dA = s·β·dy·tᵀ, dβ = Σ dy ⊙ s·(a·t), ds = β·rowsum(dy ⊙ a·t). `scale` is Σ|terms| of
+ * the scale gradients, for float32 tolerances.
+ */
+function ternaryGradFloat64(c: ReturnType<typeof buildCase>, dy: Float32Array, { m, k, n, format }: Case) {
+  const { activations, packed, activationScales, weightScale } = c.raw;
+  const words = ternaryWordsPerRow(k, format);
+  const dA = new Float64Array(m * k);
+  const dScales = new Float64Array(m);
+  let dBeta = 0;
+  let scale = 0;
+  for (let col = 0; col < n; col++) {
+    const t = decodeRow(packed, col * words, k, format);
+    for (let row = 0; row < m; row++) {
+      let acc = 0;
+      for (let j = 0; j < k; j++) {
+        acc += activations[row * k + j]! * t[j]!;
+        dA[row * k + j]! += activationScales[row]! * weightScale * dy[row * n + col]! * t[j]!;
+      }
+      const term = dy[row * n + col]! * acc;
+      dScales[row]! += weightScale * term;
+      dBeta += activationScales[row]! * term;
+      scale += Math.abs(term);
+    }
+  }
+  return { dA, dScales, dBeta, scale };
 }
 
 const caseArbitrary = fc.record({
@@ -193,5 +228,95 @@ describeBackends('ternaryMatMul (EATernaryMatMul reference)', () => {
     expect(ternaryWordsPerRow(20, 'tq1')).toBe(1);
     expect(ternaryWordsPerRow(21, 'tq1')).toBe(2);
     expect(() => ternaryWordsPerRow(0, 'i2s')).toThrow(/`k` must be an integer ≥ 1, received 0/);
+  });
+});
+
+/** `tf.grads` of Σ dy ⊙ ternaryMatMul over the four inputs, against {@link ternaryGradFloat64}. */
+function expectTernaryGradients(p: Case): void {
+  const c = buildCase(p);
+  const dyValues = seededNormalValues(p.m * p.n, p.seed + 1);
+  const dy = tf.tensor2d(dyValues, [p.m, p.n]);
+  try {
+    const [dA, dW, dBeta, dScales] = tf.grads((a, w, beta, s) =>
+      tf.sum(
+        tf.mul(
+          dy,
+          ternaryMatMul({ activations: a, weights: w, weightScale: beta, activationScales: s }, c.attrs),
+        ),
+      ),
+    )([c.inputs.activations, c.inputs.weights, c.inputs.weightScale, c.inputs.activationScales]);
+    const want = ternaryGradFloat64(c, dyValues, p);
+    // dA: sums of ≤ 9 float32 products of O(1) values (t ∈ {−1, 0, 1, 2}, dy normal), times s·β ≤ 0.11.
+    expectTensorsClose(dA!, want.dA, { atol: 1e-6, rtol: 1e-5 });
+    // The packed int32 weights get no gradient: zeros, float32 as tfjs requires.
+    expect(dW!.dtype).toBe('float32');
+    expect(Array.from(dW!.dataSync())).toEqual(new Array(dW!.size).fill(0));
+    // Scale gradients sum ≤ 36 float32 terms whose exact integer parts reach 128·70·2: error ≤ 2e-6·Σ|terms|.
+    const atol = 1e-5 * want.scale + 1e-7;
+    expectTensorsClose(dBeta!, [want.dBeta], { atol, rtol: 0 });
+    expectTensorsClose(dScales!, want.dScales, { atol, rtol: 0 });
+    tf.dispose([dA!, dW!, dBeta!, dScales!]);
+  } finally {
+    tf.dispose([dy, ...Object.values(c.inputs)]);
+  }
+}
+
+describeBackends('ternaryMatMul gradients', (backend) => {
+  it('through the reference (no kernel): the float64 gradients, zeros for the packed weights', () => {
+    fc.assert(
+      fc.property(caseArbitrary, (p) => expectTernaryGradients(p)),
+      { numRuns: 20, seed: 1812 },
+    );
+  });
+
+  describe('with a kernel registered (it runs the reference, as a backend fallback would)', () => {
+    let calls = 0;
+    beforeAll(() => {
+      tf.registerKernel({
+        kernelName: ternaryMatMulKernel.name,
+        backendName: backend,
+        kernelFunc: ({ inputs, attrs }) => {
+          calls++;
+          return ternaryMatMulKernel.reference(
+            inputs as unknown as TernaryMatMulInputs,
+            attrs as unknown as TernaryMatMulAttrs,
+          );
+        },
+      });
+    });
+    afterAll(() => tf.unregisterKernel(ternaryMatMulKernel.name, backend));
+
+    it('gives the float64 gradients through the registered gradient', () => {
+      fc.assert(
+        fc.property(caseArbitrary, (p) => {
+          calls = 0;
+          expectTernaryGradients(p);
+          // The forward, then A·T once for each scale gradient (through the kernel).
+          expect(calls).toBe(3);
+        }),
+        { numRuns: 20, seed: 1813 },
+      );
+    });
+
+    it('leaks no tensors; the activations alone need no second kernel run', () => {
+      const p: Case = { m: 3, k: 37, n: 5, format: 'tq1', seed: 9 };
+      const c = buildCase(p);
+      const scales = tf.reshape(c.inputs.activationScales, [3, 1]); // quantizeActivations' shape
+      calls = 0;
+      expectNoLeaks(() =>
+        tf.grad((a) => tf.sum(ternaryMatMul({ ...c.inputs, activations: a, activationScales: scales }, c.attrs)))(
+          c.inputs.activations,
+        ),
+      );
+      expect(calls).toBe(1);
+      tf.dispose([scales, ...Object.values(c.inputs)]);
+    });
+  });
+});
+
+describe('ternaryMatMul gradient registration', () => {
+  it('is registered with tfjs for EATernaryMatMul', () => {
+    expect(ternaryMatMulKernel.hasGradient).toBe(true);
+    expect(tf.getGradient(ternaryMatMulKernel.name)).toBeDefined();
   });
 });

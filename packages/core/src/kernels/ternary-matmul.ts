@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import { assertNumber } from '../validation.js';
-import { defineKernelContract } from './kernel-contract.js';
+import { defineKernelContract, isTapeRecording } from './kernel-contract.js';
 
 /**
  * How ternary weights t ∈ {−1, 0, +1} are packed into 32-bit words (int32 tensors, since tfjs has no
@@ -78,12 +78,75 @@ const FN = 'ternaryMatMul';
  */
 const MAX_EXACT_K = 2 ** 24 / 128;
 
-/** `EATernaryMatMul`: dequantised int8 × packed-ternary matrix product. See {@link ternaryMatMul}. */
+/**
+ * `EATernaryMatMul`: dequantised int8 × packed-ternary matrix product. See {@link ternaryMatMul}; its
+ * gradient is {@link ternaryMatMulGradient}.
+ */
 export const ternaryMatMulKernel = defineKernelContract<TernaryMatMulInputs, TernaryMatMulAttrs>({
   name: 'EATernaryMatMul',
   inputNames: ['activations', 'weights', 'weightScale', 'activationScales'],
   reference: (inputs, attrs) => ternaryMatMulReference(inputs, attrs),
+  gradient: {
+    inputsToSave: ['activations', 'weights', 'weightScale', 'activationScales'],
+    gradFunc: (dy, saved, attrs) => ternaryMatMulGradient(dy as tf.Tensor, saved, attrs),
+  },
 });
+
+/**
+ * The gradient of `EATernaryMatMul`, `out = diag(s)·A·T·β` (A the int8 codes `[M, K]`, T the ternary matrix
+ * `[K, N]`, s the activation scales, β the weight scale), one thunk per input (tfjs calls only those on the
+ * gradient path):
+ *
+ * - `activations`: `dA = diag(s)·dy·(β·T)ᵀ` — dy times the dequantised weights, transposed, times the
+ *   scales. Composed with BitNet's identity straight-through estimator for the quantiser
+ *   (`a = round(x / s)`, `∂a/∂x := 1/s`, scales detached; see `@efficient-attention/bitnet`), it gives
+ *   `dx = dy·(β·T)ᵀ`, the STE gradient of BitLinear (Ma et al. 2024, https://arxiv.org/abs/2402.17764). No
+ *   kernel computes the transposed product: it is tfjs ops — the packed rows decoded once to `[N, K]`
+ *   (rows of the packing are columns of W, so Tᵀ needs no transpose) and one 2-D `matMul` (XNNPACK on wasm);
+ * - `weights`: zeros. Packed ternary codes are not differentiable (train the float latent weights instead);
+ *   tfjs asks a float32 gradient of an int32 input's shape when one is on the path;
+ * - `weightScale`: `Σ dy ⊙ diag(s)·A·T`; `activationScales`: `β·rowsum(dy ⊙ A·T)` — both from one more
+ *   kernel run with unit scales (`A·T`, exact integers).
+ */
+function ternaryMatMulGradient(
+  dy: tf.Tensor,
+  [activations, weights, weightScale, activationScales]: tf.Tensor[],
+  attrs: TernaryMatMulAttrs,
+): Record<keyof TernaryMatMulInputs & string, () => tf.Tensor> {
+  const a = activations!;
+  const w = weights!;
+  const beta = weightScale!;
+  const scales = activationScales!;
+  const m = a.shape[0]!;
+  const rowScales = () => tf.reshape(scales, [m, 1]);
+  // A·T [M, N] (integers, exact), through the kernel with unit scales.
+  const integerProduct = () =>
+    ternaryMatMulKernel.run(
+      { activations: a, weights: w, weightScale: tf.scalar(1), activationScales: tf.ones([m]) },
+      attrs,
+    );
+  return {
+    activations: () => {
+      const dequantised = tf.matMul(dy, unpackTernaryRows(w, attrs)); // dy·Tᵀ [M, K]
+      return tf.mul(tf.mul(dequantised, rowScales()), beta);
+    },
+    weights: () => tf.zeros(w.shape, 'float32'),
+    weightScale: () => tf.sum(tf.mul(tf.mul(dy, integerProduct()), rowScales())),
+    activationScales: () =>
+      tf.reshape(tf.mul(tf.sum(tf.mul(dy, integerProduct()), 1), beta), scales.shape),
+  };
+}
+
+/** The packed rows decoded to float32 `[N, K]` ternary values (row n = column n of W). */
+function unpackTernaryRows(weights: tf.Tensor, attrs: TernaryMatMulAttrs): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [n, words] = weights.shape as [number, number];
+    const perWord = attrs.format === 'i2s' ? 16 : 20;
+    // Field j holds position perWord·q + j of every row: interleave them back along the row.
+    const all = tf.reshape(tf.stack(ternaryFields(weights, attrs.format), 2), [n, words * perWord]);
+    return (words * perWord === attrs.k ? all : tf.slice(all, [0, 0], [n, attrs.k])) as tf.Tensor2D;
+  });
+}
 
 /**
  * Multiplies int8 activations by packed ternary weights and dequantises:
@@ -98,8 +161,10 @@ export const ternaryMatMulKernel = defineKernelContract<TernaryMatMulInputs, Ter
  * activations with a 2-D `matMul`, sum, scale. The integer sum is exact in both for packer-produced codes
  * (K ≤ 131072), and the two scalings are applied in this order, so kernels can match the reference bit for
  * bit.
- * Forward only (no gradient): train through the float latent weights (BitLinear's straight-through
- * estimator) and use this for inference.
+ * Training: the gradient is registered for `EATernaryMatMul` (see `ternaryMatMulKernel`): the activations get
+ * `diag(s)·dy·(β·T)ᵀ`, the scales their exact gradients, the packed weights none — train the float latent
+ * weights through BitLinear's straight-through estimator, and use packed weights for inference or for frozen
+ * layers that pass gradients to earlier ones.
  *
  * @example
  * ```ts
@@ -224,6 +289,21 @@ function ternaryFields(words: tf.Tensor, format: TernaryPackingFormat): tf.Tenso
 }
 
 /**
+ * {@link ternaryFields}, with a zero gradient for the packed words while a gradient tape records: tfjs has no
+ * gradients for the bitwise and comparison ops that decode them, and a tape that reaches int32 weights (say
+ * a `tf.variable` of packed words among an optimizer's variables) must not break — the packed weights get no
+ * gradient, as with the registered gradient. (Off the tape the fields are returned as they are.)
+ */
+function decodedFields(words: tf.Tensor, format: TernaryPackingFormat): tf.Tensor[] {
+  if (!isTapeRecording()) return ternaryFields(words, format);
+  const stacked = tf.customGrad((w) => ({
+    value: tf.stack(ternaryFields(w as tf.Tensor, format)),
+    gradFunc: () => tf.zeros((w as tf.Tensor).shape, 'float32'),
+  }));
+  return tf.unstack(stacked(words));
+}
+
+/**
  * The reference in tfjs ops, without materialising the unpacked `[K, N]` matrix: for each position j within
  * a word, the decoded `[N, words]` values times the activations at positions `perWord·q + j` (a 2-D matMul
  * with no transpose flags, the XNNPACK path on wasm), summed. Activations are zero-padded to whole words,
@@ -240,7 +320,7 @@ function ternaryMatMulReference(inputs: TernaryMatMulInputs, attrs: TernaryMatMu
     ]);
     // xByPosition[j] is [words, M]: row q holds activation column perWord·q + j.
     const xByPosition = tf.unstack(tf.transpose(tf.reshape(x, [m, words, perWord]), [2, 1, 0]));
-    const partial = ternaryFields(inputs.weights, attrs.format).map((t, j) => tf.matMul(t, xByPosition[j]!));
+    const partial = decodedFields(inputs.weights, attrs.format).map((t, j) => tf.matMul(t, xByPosition[j]!));
     const acc = tf.transpose(tf.addN(partial)); // [M, N], exact integers (|sums| < 2^24)
     return tf.mul(
       tf.mul(acc, tf.reshape(inputs.activationScales, [m, 1])),

@@ -3,6 +3,8 @@ import {
   describeBackends,
   expectNoLeaks,
   expectTensorsClose,
+  referenceCausalLinearAttention,
+  referenceCausalLinearAttentionGrad,
   seededTensor,
 } from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
@@ -85,6 +87,82 @@ for (const threads of [1, 2]) {
       expectNaNRule(got, causalLinearFloat64(phiQ, phiK, v, [3, n, f, dv], 1e-6), backend);
       expect(got.filter(Number.isNaN)).toHaveLength((n - 37) * dv + (n - 60) + dv);
       tf.dispose([out, ...Object.values(inputs)]);
+    });
+
+    // Unnormalised and reverse scans (the backward's building blocks), features of any sign.
+    const MODES = [
+      { normalize: false, reverse: false },
+      { normalize: false, reverse: true },
+      { normalize: true, reverse: true },
+    ];
+    MODES.forEach((mode, m) => {
+      it(`equals the float64 definition with ${JSON.stringify(mode)}`, () => {
+        const [b, h, n, f, dv] = [2, 2, 37, 6, 5];
+        const q = seededTensor([b, h, n, f], 100 + m);
+        const k = seededTensor([b, h, n, f], 110 + m);
+        const v = seededTensor([b, h, n, dv], 120 + m);
+        const positive = (x: Float64Array) => Float64Array.from(x, Math.abs);
+        const phiQ = mode.normalize ? positive(q.data) : q.data;
+        const phiK = mode.normalize ? positive(k.data) : k.data;
+        const inputs = {
+          phiQ: tf.tensor(Float32Array.from(phiQ), q.shape),
+          phiK: tf.tensor(Float32Array.from(phiK), k.shape),
+          v: v.tensor,
+        };
+        const attrs = { chunkSize: 8, eps: 1e-6, ...mode };
+        expectNoLeaks(() => {
+          const out = causalLinearAttentionKernel.run(inputs, attrs);
+          const want = referenceCausalLinearAttention(
+            { phiQ, phiK, v: v.data, planes: b * h, n, features: f, valueDim: dv },
+            attrs,
+          );
+          // Sums of ≤ 37·6 float32 products of O(1) values of any sign.
+          expectTensorsClose(out, want, { atol: 1e-4, rtol: 1e-4 });
+          return out;
+        });
+        tf.dispose([q.tensor, k.tensor, ...Object.values(inputs)]);
+      });
+    });
+
+    // Gradients through the kernels (the registered gradient runs four more kernel scans) against the float64
+    // analytic gradient of the explicit O(N²) form.
+    const GRAD_CASES = [
+      { b: 1, h: 2, n: 61, f: 8, dv: 8, normalize: true, reverse: false },
+      { b: 2, h: 1, n: 33, f: 5, dv: 3, normalize: true, reverse: true },
+      { b: 1, h: 3, n: 20, f: 7, dv: 9, normalize: false, reverse: false },
+      { b: 1, h: 1, n: 1, f: 3, dv: 2, normalize: true, reverse: false },
+    ];
+    GRAD_CASES.forEach((c, i) => {
+      it(`trains through the kernel: float64 gradients (${JSON.stringify(c)})`, () => {
+        const features = (seed: number) => {
+          const s = seededTensor([c.b, c.h, c.n, c.f], seed);
+          const data = c.normalize ? Float64Array.from(s.data, (x) => Math.exp(x / 2)) : s.data;
+          s.tensor.dispose();
+          return { tensor: tf.tensor(Float32Array.from(data), s.shape), data };
+        };
+        const phiQ = features(200 + i);
+        const phiK = features(210 + i);
+        const v = seededTensor([c.b, c.h, c.n, c.dv], 220 + i);
+        const w = seededTensor([c.b, c.h, c.n, c.dv], 230 + i);
+        const attrs = { chunkSize: 16, eps: 1e-6, normalize: c.normalize, reverse: c.reverse };
+        const loss = (a: tf.Tensor, k: tf.Tensor, x: tf.Tensor) =>
+          tf.sum(tf.mul(w.tensor, causalLinearAttentionKernel.run({ phiQ: a, phiK: k, v: x }, attrs)));
+        const want = referenceCausalLinearAttentionGrad(
+          { phiQ: phiQ.data, phiK: phiK.data, v: v.data, planes: c.b * c.h, n: c.n, features: c.f, valueDim: c.dv },
+          w.data,
+          attrs,
+        );
+        expectNoLeaks(() => {
+          const grads = tf.grads(loss)([phiQ.tensor, phiK.tensor, v.tensor]);
+          // float32 scans of ≤ 61 positions of O(1) products against float64.
+          const tol = { atol: 2e-4, rtol: 1e-3 };
+          expectTensorsClose(grads[0]!, want.dPhiQ, tol);
+          expectTensorsClose(grads[1]!, want.dPhiK, tol);
+          expectTensorsClose(grads[2]!, want.dV, tol);
+          return grads;
+        });
+        tf.dispose([phiQ.tensor, phiK.tensor, v.tensor, w.tensor]);
+      });
     });
 
     it('returns 0, not NaN, where the normaliser is 0 (eps floor)', () => {

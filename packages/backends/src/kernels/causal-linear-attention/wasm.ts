@@ -17,16 +17,18 @@ const FN = causalLinearAttentionKernel.name;
  * | parameter | meaning |
  * | --- | --- |
  * | `phiQ`, `phiK` | byte offsets of the feature maps, f32 `[planes, n, f]` |
- * | `v` | byte offset of `[v | 1]`, f32 `[planes, n, dvp]` (column `dv` holds 1: the normaliser) |
+ * | `v` | byte offset of `[v | 1]`, f32 `[planes, n, dvp]` (column `dv` holds 1: the normaliser; no ones column when `normalize` is 0) |
  * | `out` | byte offset of the output, f32 `[planes, n, dv]` |
  * | `state` | byte offset of this thread's state, f32 `[f + 1, dvp]` |
  * | `n` | sequence length |
  * | `f` | features |
  * | `dv` | value dim |
- * | `dvp` | `dv + 1` padded to a multiple of 4 |
+ * | `dvp` | `dv + 1` (`dv` when `normalize` is 0) padded to a multiple of 4 |
  * | `eps` | the normaliser's floor (`out = num / max(den, eps)`) |
  * | `planeStart`, `planeStep` | this thread's first plane and the thread count |
  * | `planes` | batch · heads |
+ * | `normalize` | 1: `out = num / max(den, eps)`; 0: `out = num` (the backward's unnormalised scans) |
+ * | `reverse` | 1: the anti-causal scan, position i sums over j ≥ i; 0: j ≤ i |
  */
 const CAUSAL_LINEAR_ATTENTION = wasmFunction('causalLinearAttention', [
   'phiQ',
@@ -42,6 +44,8 @@ const CAUSAL_LINEAR_ATTENTION = wasmFunction('causalLinearAttention', [
   'planeStart',
   'planeStep',
   'planes',
+  'normalize',
+  'reverse',
 ] as const);
 
 /**
@@ -66,7 +70,7 @@ export const causalLinearAttentionWasm = defineKernelImplementation({
 function causalLinearAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { phiQ, phiK, v } = inputs as { phiQ: tf.TensorInfo; phiK: tf.TensorInfo; v: tf.TensorInfo };
-    const { eps } = attrs as unknown as CausalLinearAttentionAttrs;
+    const { eps, normalize = true, reverse = false } = attrs as unknown as CausalLinearAttentionAttrs;
     if (phiQ?.shape.length !== 4 || phiK?.shape.length !== 4 || v?.shape.length !== 4) {
       throw new InvalidArgumentError(FN, 'inputs', 'rank-4 phiQ, phiK, v', [
         phiQ?.shape,
@@ -90,12 +94,15 @@ function causalLinearAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
       );
     }
     if (!(eps > 0)) throw new InvalidArgumentError(FN, 'attrs.eps', 'a number > 0', eps);
+    if (typeof normalize !== 'boolean')
+      throw new InvalidArgumentError(FN, 'attrs.normalize', 'a boolean', normalize);
+    if (typeof reverse !== 'boolean') throw new InvalidArgumentError(FN, 'attrs.reverse', 'a boolean', reverse);
     const kb = backend as tf.KernelBackend;
     const { arena } = rt;
     arena.reset();
     const planes = b * h;
     const rows = planes * n;
-    const dvp = Math.ceil((dv + 1) / 4) * 4;
+    const dvp = Math.ceil((normalize ? dv + 1 : dv) / 4) * 4;
     const qAt = arena.alloc(rows * f * 4);
     const kAt = arena.alloc(rows * f * 4);
     const vAt = arena.alloc(rows * dvp * 4);
@@ -108,7 +115,7 @@ function causalLinearAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
     vDst.fill(0);
     for (let r = 0; r < rows; r++) {
       vDst.set(vIn.subarray(r * dv, (r + 1) * dv), r * dvp);
-      vDst[r * dvp + dv] = 1; // the normaliser's column
+      if (normalize) vDst[r * dvp + dv] = 1; // the normaliser's column
     }
     rt.run(CAUSAL_LINEAR_ATTENTION, (t) => ({
       phiQ: qAt,
@@ -124,6 +131,8 @@ function causalLinearAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
       planeStart: t,
       planeStep: rt.threads,
       planes,
+      normalize: normalize ? 1 : 0,
+      reverse: reverse ? 1 : 0,
     }));
     return writeOutput(kb, [b, h, n, dv], arena.f32(outAt, rows * dv), rows, dv, dv);
   };

@@ -56,17 +56,19 @@ const MATMUL_SCAN_CHUNKS = 128;
  * - across chunks: `φ(Q_c) S_c` with `S_c = Σ_{c' < c} φ(K_c')ᵀ V'_c'`, the per-chunk updates summed by one
  *   matMul with a strictly lower-triangular matrix of ones (an exclusive `cumsum` past
  *   {@link MATMUL_SCAN_CHUNKS} chunks; no sequential loop over chunks);
- * - `out = num / max(den, eps)` in {@link CausalLinearNormaliseProgram}.
+ * - `out = num / max(den, eps)` in {@link CausalLinearNormaliseProgram}; unnormalised (`normalize: false`)
+ *   there is no ones column and `out = num`.
  */
 function causalLinearChunks(
   backend: WebGLBackendLike,
   phiQ: tf.Tensor4D,
   phiK: tf.Tensor4D,
   v: tf.Tensor4D,
-  { chunkSize, eps }: CausalLinearAttentionAttrs,
+  { chunkSize, eps, normalize = true }: CausalLinearAttentionAttrs,
 ): tf.Tensor {
   const [b, h, n, f] = phiQ.shape;
   const dv = v.shape[3];
+  const width = normalize ? dv + 1 : dv;
   const chunk = Math.min(chunkSize, n);
   const chunks = Math.ceil(n / chunk);
   const padded = chunks * chunk;
@@ -86,11 +88,12 @@ function causalLinearChunks(
     };
     const q = blocks(phiQ, f);
     const k = blocks(phiK, f);
-    const vOnes = blocks(tf.concat([tf.reshape(v, [planes, n, dv]), tf.ones([planes, n, 1])], 2), dv + 1);
+    const vRows = tf.reshape(v, [planes, n, dv]);
+    const vOnes = blocks(normalize ? tf.concat([vRows, tf.ones([planes, n, 1])], 2) : vRows, width);
     const lower = tf.linalg.bandPart(tf.ones([chunk, chunk]), -1, 0);
     const intra = tf.matMul(tf.mul(tf.matMul(q, k, false, true), lower), vOnes);
     if (chunks === 1) return intra;
-    const updates = tf.reshape(tf.matMul(k, vOnes, true, false), [planes, chunks, f * (dv + 1)]);
+    const updates = tf.reshape(tf.matMul(k, vOnes, true, false), [planes, chunks, f * width]);
     // Exclusive prefix sum over chunks: for up to MATMUL_SCAN_CHUNKS chunks one matMul by the strictly
     // lower-triangular ones (cheaper here than cumsum's transposes and log-depth passes), else cumsum.
     const prefix =
@@ -104,9 +107,16 @@ function causalLinearChunks(
             updates,
           )
         : tf.cumsum(updates, 1, true);
-    const state = tf.reshape(prefix, [planes * chunks, f, dv + 1]);
+    const state = tf.reshape(prefix, [planes * chunks, f, width]);
     return tf.add(intra, tf.matMul(q, state));
   });
+  if (!normalize) {
+    const num = tf.tidy(() =>
+      tf.reshape(tf.slice(tf.reshape(acc, [planes, padded, dv]), [0, 0, 0], [planes, n, dv]), [b, h, n, dv]),
+    );
+    acc.dispose();
+    return num;
+  }
   const accRows = tf.reshape(acc, [planes, padded, dv + 1]);
   const out = backend.runWebGLProgram(
     new CausalLinearNormaliseProgram({ batch: b, heads: h, seq: n, valueDim: dv }),
@@ -126,7 +136,9 @@ function causalLinearChunks(
  * ({@link CausalLinearNormaliseProgram}) for the normalisation. Time O(N·chunk·(f + dv) + N·f·dv) per
  * head; memory O(N·chunk + N·f·(dv + 1)/chunk) per head (every chunk's state is held at once).
  * Inputs the kernel does not take run core's reference (which raises the error), with a one-time warning;
- * inputs holding NaN or ±∞ run it silently, so the NaN rule holds. Forward only.
+ * inputs holding NaN or ±∞ run it silently, so the NaN rule holds. `normalize: false` leaves the division
+ * out; `reverse: true` runs the same scan on the time-reversed sequence (`tf.reverse` in and out). Trains
+ * through core's registered gradient, whose scans run here too.
  *
  * @example
  * ```ts
@@ -154,7 +166,9 @@ export const causalLinearAttentionWebGL = defineKernelImplementation({
         Number.isInteger(a.chunkSize) &&
         a.chunkSize >= 1 &&
         typeof a.eps === 'number' &&
-        a.eps > 0;
+        a.eps > 0 &&
+        (a.normalize === undefined || typeof a.normalize === 'boolean') &&
+        (a.reverse === undefined || typeof a.reverse === 'boolean');
       if (!ok) {
         return referenceFallback(
           causalLinearAttentionKernel,
@@ -172,12 +186,13 @@ export const causalLinearAttentionWebGL = defineKernelImplementation({
           a as CausalLinearAttentionAttrs,
         );
       }
-      return causalLinearChunks(
-        backend as WebGLBackendLike,
-        phiQ as tf.Tensor4D,
-        phiK as tf.Tensor4D,
-        v as tf.Tensor4D,
-        a as CausalLinearAttentionAttrs,
-      );
+      const scan = (q: tf.Tensor4D, k: tf.Tensor4D, values: tf.Tensor4D) =>
+        causalLinearChunks(backend as WebGLBackendLike, q, k, values, a as CausalLinearAttentionAttrs);
+      if (!a.reverse) return scan(phiQ as tf.Tensor4D, phiK as tf.Tensor4D, v as tf.Tensor4D);
+      // Anti-causal: the causal scan of the time-reversed sequence, reversed back.
+      return tf.tidy(() => {
+        const flip = (x: tf.Tensor) => tf.reverse(x, 2) as tf.Tensor4D;
+        return flip(scan(flip(phiQ as tf.Tensor4D), flip(phiK as tf.Tensor4D), flip(v as tf.Tensor4D)));
+      });
     },
 });

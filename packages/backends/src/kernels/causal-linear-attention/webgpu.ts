@@ -18,6 +18,10 @@ export interface CausalLinearAttentionShape {
   seq: number;
   features: number;
   valueDim: number;
+  /** `out = num / max(den, eps)` (true) or `out = num` (false: the backward's scans). Default true. */
+  normalize?: boolean;
+  /** Anti-causal: row i sums over j ≥ i (the scan walks the sequence from its end). Default false. */
+  reverse?: boolean;
 }
 
 /** Positions per chunk staged in workgroup memory: φq and φk rows plus the workgroup's value columns. */
@@ -32,7 +36,8 @@ export function linearChunkSize(features: number): number {
  * (`linearChunkSize` positions of φq, φk and v), and each invocation scans its column through the chunk,
  * keeping the running state `S[:, c] = Σ φk_j v_j[c]` and normaliser `z = Σ φk_j` in registers:
  * `out_i[c] = φq_i · S[:, c] / max(φq_i · z, eps)` with S and z including position i. O(N·F) work per
- * column, O(N·(F + dv)) memory, no N² term.
+ * column, O(N·(F + dv)) memory, no N² term. Unnormalised (`normalize: false`) it writes `φq_i · S[:, c]`
+ * and keeps no z; reversed (`reverse: true`) step t of the scan is position N − 1 − t.
  *
  * @example
  * ```ts
@@ -51,19 +56,27 @@ export class CausalLinearAttentionProgram implements WebGPUProgramSpec {
   private readonly f: number;
   private readonly dv: number;
   private readonly tc: number;
+  private readonly normalize: boolean;
+  private readonly reverse: boolean;
 
   constructor(shape: CausalLinearAttentionShape) {
     this.f = shape.features;
     this.dv = shape.valueDim;
     this.tc = linearChunkSize(shape.features);
+    this.normalize = shape.normalize ?? true;
+    this.reverse = shape.reverse ?? false;
     this.outputShape = [shape.batch, shape.heads, shape.seq, shape.valueDim];
     this.dispatch = [shape.batch * shape.heads, Math.ceil(shape.valueDim / LINEAR_COLUMN_TILE), 1];
-    this.shaderKey = `eaCausalLinearAttention_${this.f}_${this.dv}_${this.tc}`;
+    this.shaderKey =
+      `eaCausalLinearAttention_${this.f}_${this.dv}_${this.tc}` +
+      `_${this.normalize ? 'n' : 'u'}${this.reverse ? 'r' : 'f'}`;
   }
 
   getUserCode(): string {
-    const { f, dv, tc } = this;
+    const { f, dv, tc, normalize, reverse } = this;
     const tw = LINEAR_COLUMN_TILE;
+    // Scan step → sequence position (the reverse scan walks from the end).
+    const row = (step: string) => (reverse ? `(n - 1 - (${step}))` : `(${step})`);
     return `
       var<workgroup> qChunk : array<f32, ${tc * f}>;
       var<workgroup> kChunk : array<f32, ${tc * f}>;
@@ -80,14 +93,14 @@ export class CausalLinearAttentionProgram implements WebGPUProgramSpec {
         for (var p0 = 0; p0 < n; p0 = p0 + ${tc}) {
           for (var e = lid; e < ${tc * f}; e = e + ${tw}) {
             let pos = p0 + e / ${f};
-            let at = (bh * n + pos) * ${f} + e % ${f};
+            let at = (bh * n + ${row('pos')}) * ${f} + e % ${f};
             qChunk[e] = select(0.0, PhiQ[at], pos < n);
             kChunk[e] = select(0.0, PhiK[at], pos < n);
           }
           for (var e = lid; e < ${tc * tw}; e = e + ${tw}) {
             let pos = p0 + e / ${tw};
             let c = c0 + e % ${tw};
-            vChunk[e] = select(0.0, V[(bh * n + pos) * ${dv} + c], pos < n && c < ${dv});
+            vChunk[e] = select(0.0, V[(bh * n + ${row('pos')}) * ${dv} + c], pos < n && c < ${dv});
           }
           workgroupBarrier();
           let count = min(${tc}, n - p0);
@@ -99,12 +112,16 @@ export class CausalLinearAttentionProgram implements WebGPUProgramSpec {
               for (var i = 0; i < ${f}; i++) {
                 let k = kChunk[t * ${f} + i];
                 state[i] = state[i] + k * v;
-                norm[i] = norm[i] + k;
                 let q = qChunk[t * ${f} + i];
-                num = num + q * state[i];
-                den = den + q * norm[i];
+                num = num + q * state[i];${
+                  normalize
+                    ? `
+                norm[i] = norm[i] + k;
+                den = den + q * norm[i];`
+                    : ''
+                }
               }
-              result[(bh * n + p0 + t) * ${dv} + col] = num / max(den, uniforms.eps);
+              result[(bh * n + ${row('p0 + t')}) * ${dv} + col] = ${normalize ? 'num / max(den, uniforms.eps)' : 'num'};
             }
           }
           workgroupBarrier();
@@ -119,7 +136,7 @@ export class CausalLinearAttentionProgram implements WebGPUProgramSpec {
  * https://arxiv.org/abs/2006.16236): a chunked scan, see {@link CausalLinearAttentionProgram}. `chunkSize`
  * only shapes the reference's scan (the result does not depend on it); the kernel stages its own chunks.
  * Inputs the kernel does not take run core's reference (which raises the error), with a one-time warning.
- * Forward only.
+ * Trains through core's registered gradient, whose unnormalised and reverse scans run here too.
  *
  * @example
  * ```ts
@@ -134,7 +151,8 @@ export const causalLinearAttentionWebGPU = defineKernelImplementation({
     () =>
     ({ inputs, attrs, backend }) => {
       const { phiQ, phiK, v } = inputs;
-      const { eps, chunkSize } = (attrs ?? {}) as Partial<CausalLinearAttentionAttrs>;
+      const { eps, chunkSize, normalize = true, reverse = false } = (attrs ??
+        {}) as Partial<CausalLinearAttentionAttrs>;
       const fallback = (reason: string) =>
         referenceFallback(causalLinearAttentionKernel, 'webgpu', reason, inputs, attrs);
       const valid =
@@ -147,10 +165,12 @@ export const causalLinearAttentionWebGPU = defineKernelImplementation({
         eps > 0 &&
         typeof chunkSize === 'number' &&
         Number.isInteger(chunkSize) &&
-        chunkSize >= 1;
+        chunkSize >= 1 &&
+        typeof normalize === 'boolean' &&
+        typeof reverse === 'boolean';
       if (!valid) return fallback('inputs the kernel does not take (the reference validates them)');
       const [batch, heads, seq, features] = phiQ.shape;
-      const shape = { batch, heads, seq, features, valueDim: v.shape[3] };
+      const shape = { batch, heads, seq, features, valueDim: v.shape[3], normalize, reverse };
       if (linearChunkSize(features) === 0) return fallback('more than 2016 features');
       const program = new CausalLinearAttentionProgram(shape);
       if (program.dispatch[0] > MAX_WORKGROUPS_PER_DIMENSION)
