@@ -86,6 +86,53 @@ export function matMulVisible(
   return tf.where(nan, Number.NaN, inf);
 }
 
+/**
+ * Tracks, over the key chunks of a row, what the float64 reference does with non-finite scores (a NaN or ±∞
+ * in q or k): a row that sees a NaN or +∞ score is NaN (the max is NaN or +∞, and exp(+∞ − +∞) is NaN); a row
+ * whose visible scores are all −∞ is NaN too (exp(−∞ − (−∞))); a −∞ score among finite ones weighs 0. The
+ * chunked paths cannot see that from one chunk, so {@link NonFiniteScoreRows.observe} records each chunk
+ * and returns its scores with every non-finite entry replaced by −3e38 (the softmax stays finite, and a −∞
+ * weighs 0 next to finite scores), and {@link NonFiniteScoreRows.poison} turns the rows that must be NaN into
+ * NaN at the end. Used only when q or k holds a non-finite value (checked once per call): the common path
+ * pays nothing.
+ *
+ * @example
+ * ```ts
+ * const rows = new NonFiniteScoreRows();
+ * for (const chunk of chunks) s = rows.observe(scores(chunk), allowed(chunk)); // …online softmax…
+ * out = rows.poison(out);
+ * ```
+ */
+export class NonFiniteScoreRows {
+  private seesNaNOrPosInf?: tf.Tensor;
+  private seesAboveNegInf?: tf.Tensor;
+  private seesAny?: tf.Tensor;
+
+  /** Records a chunk's scores `[.., rows, cols]` (and which keys are visible); returns them sanitised. */
+  observe(scores: tf.Tensor, visible: tf.Tensor | undefined): tf.Tensor {
+    const vis = visible === undefined ? undefined : tf.broadcastTo(visible, scores.shape);
+    const seen = (x: tf.Tensor) => tf.any(vis === undefined ? x : tf.logicalAnd(vis, x), -1, true);
+    const or = (a: tf.Tensor | undefined, b: tf.Tensor) => (a === undefined ? b : tf.logicalOr(a, b));
+    this.seesNaNOrPosInf = or(
+      this.seesNaNOrPosInf,
+      seen(tf.logicalOr(tf.isNaN(scores), tf.equal(scores, Number.POSITIVE_INFINITY))),
+    );
+    // NaN ≠ −∞, so a NaN counts as "above −∞" here (its row is NaN anyway).
+    this.seesAboveNegInf = or(this.seesAboveNegInf, seen(tf.notEqual(scores, Number.NEGATIVE_INFINITY)));
+    const any = vis === undefined ? tf.onesLike(this.seesAboveNegInf) : tf.any(vis, -1, true);
+    this.seesAny = or(this.seesAny, any);
+    return tf.where(tf.isFinite(scores), scores, -3e38);
+  }
+
+  /** `x` (`[.., rows, cols]`, rows as observed) with the rows the reference makes NaN set to NaN. */
+  poison(x: tf.Tensor): tf.Tensor {
+    if (this.seesNaNOrPosInf === undefined) return x;
+    const allNegInf = tf.logicalAnd(this.seesAny!, tf.logicalNot(this.seesAboveNegInf!));
+    const nanRow = tf.logicalOr(this.seesNaNOrPosInf, allNegInf);
+    return tf.where(tf.broadcastTo(nanRow, x.shape), Number.NaN, x);
+  }
+}
+
 /** A mask given to an attention function: a predicate, or a boolean / 0-1 tensor broadcastable to [b, h, q, kv]. */
 export type AttentionMaskInput = MaskMod | tf.Tensor;
 

@@ -15,6 +15,7 @@ export {
   type BlockState,
   MASK_FILL,
   maskScores,
+  NonFiniteScoreRows,
 } from './attention-mask.js';
 export {
   ATTENTION_OPTION_KEYS,

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { applyScoreMod } from './apply-score-mod.js';
-import { AttentionMaskPlan, allFinite, maskScores, matMulVisible } from './attention-mask.js';
+import {
+  AttentionMaskPlan,
+  allFinite,
+  maskScores,
+  matMulVisible,
+  NonFiniteScoreRows,
+} from './attention-mask.js';
 import { type AttentionOptions, kvHeadOf, resolveAttentionOptions, splitHeads } from './attention-options.js';
 import { fusedAttentionKernel } from './kernels/fused-attention.js';
 import { hasKernelFor } from './kernels/kernel-contract.js';
@@ -56,6 +62,7 @@ export function memoryEfficientAttention(
   const plan = new AttentionMaskPlan(FN, dims, opts.causal, opts.mask);
   // NaN rule: see scaledDotProductAttention (select, not bias; masked values kept out of p·v).
   const vFinite = !plan.hasMask || allFinite(v);
+  const qkFinite = allFinite(q) && allFinite(k);
   return plan.shareInvariantBlocks(() =>
     tf.tidy(() => {
       const qHeads = splitHeads(tf, tf.mul(q, opts.scale));
@@ -99,6 +106,8 @@ export function memoryEfficientAttention(
               let acc: tf.Tensor | undefined;
               let valid: tf.Tensor | undefined; // bool [rows, 1]; undefined while every row is valid
               let everyRowValid = false;
+              // ±∞ in q or k: the reference's rows across all key chunks (see NonFiniteScoreRows).
+              const rows = qkFinite ? undefined : new NonFiniteScoreRows();
               kStarts.forEach((k0, ci) => {
                 const k1 = Math.min(dims.kvLen, k0 + kChunk);
                 if (plan.isEmptyBlock(q0, q1, k0, k1)) return;
@@ -126,6 +135,7 @@ export function memoryEfficientAttention(
                   s = tf.maximum(s, -3e38); // a score modifier may return −∞; keep the softmax finite
                 }
                 const visible = allowed === undefined ? undefined : tf.reshape(allowed, [q1 - q0, k1 - k0]);
+                if (rows !== undefined) s = rows.observe(s, visible);
                 s = maskScores(s, visible);
                 const mc = tf.max(s, 1, true);
                 const p = tf.softmax(s);
@@ -145,7 +155,7 @@ export function memoryEfficientAttention(
                 m = mNew;
               });
               if (acc === undefined || l === undefined) return tf.zeros([q1 - q0, dims.valueDim]);
-              const out = tf.div(acc, l);
+              const out = rows === undefined ? tf.div(acc, l) : rows.poison(tf.div(acc, l));
               // Rows that met no allowed key hold a uniform average of masked scores: the documented zeros.
               return everyRowValid || valid === undefined ? out : tf.where(valid, out, 0);
             });

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { applyScoreMod } from './apply-score-mod.js';
-import { AttentionMaskPlan, allFinite, maskScores, matMulVisible } from './attention-mask.js';
+import {
+  AttentionMaskPlan,
+  allFinite,
+  maskScores,
+  matMulVisible,
+  NonFiniteScoreRows,
+} from './attention-mask.js';
 import { type AttentionOptions, kvHeadOf, resolveAttentionOptions, splitHeads } from './attention-options.js';
 import { InvalidArgumentError } from './errors.js';
 import { fusedAttentionKernel } from './kernels/fused-attention.js';
@@ -167,6 +173,8 @@ export function scaledDotProductAttentionReference(
   // NaN rule: masked keys are selected away (never added to), and their values are kept out of p·v when
   // v holds NaN or ±∞ (checked once: the NaN-safe product costs two more matMuls).
   const vFinite = !plan.hasMask || allFinite(v);
+  // ±∞ (or NaN) in q or k: scores may be non-finite, and rows follow the reference (NonFiniteScoreRows).
+  const qkFinite = allFinite(q) && allFinite(k);
   const result = plan.shareInvariantBlocks(() =>
     tf.tidy(() => {
       const weightsOut = options.returnWeights === true;
@@ -189,10 +197,12 @@ export function scaledDotProductAttentionReference(
         // A skipped block sees nothing: only the NaN-safe product needs to be told.
         visible = state === 'none' && !vFinite ? tf.zeros(s.shape, 'bool') : allowed;
         if (state === 'none') return tf.zerosLike(s);
+        const rows = qkFinite ? undefined : new NonFiniteScoreRows();
+        if (rows !== undefined) s = rows.observe(s, allowed);
         s = maskScores(s, allowed);
         let p = tf.softmax(s);
         if (rowValid !== undefined) p = tf.mul(p, rowValid);
-        return p;
+        return rows === undefined ? p : rows.poison(p);
       };
       const qs = tf.mul(q, opts.scale);
       if (!prefersPerHeadMatMul(dims)) {

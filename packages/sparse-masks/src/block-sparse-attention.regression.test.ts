@@ -14,8 +14,8 @@ describeBackends('blockSparseAttention regressions (fuzz)', () => {
   // Fuzz counterexample: longformer({ after: 0 }), qLen = kvLen = 1, a +∞ in q against a negative key
   // component: the only visible score is −∞, so the float64 reference gives exp(−∞ − (−∞)) = NaN;
   // blockSparseAttention gives 0 (a silent zero, as if the row were masked) while scaledDotProductAttention
-  // gives NaN. Owned by the NaN-rule fix (issue 21); drop `.fails` when it lands.
-  it.fails('a row whose only visible score is −∞ (an infinite query) gives NaN, as the reference (not 0)', () => {
+  // gives NaN. Fixed by core's NonFiniteScoreRows on the reference path.
+  it('a row whose only visible score is −∞ (an infinite query) gives NaN, as the reference (not 0)', () => {
     const q = tf.tensor([Number.POSITIVE_INFINITY, 0.5, -0.25, 1], [1, 1, 1, 4]);
     const k = tf.tensor([-0.75, -0.5, 0.25, 1], [1, 1, 1, 4]); // q·k = −∞
     const v = tf.tensor([2, -1], [1, 1, 1, 2]);

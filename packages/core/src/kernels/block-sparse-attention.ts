@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { applyScoreMod } from '../apply-score-mod.js';
-import { allFinite, MASK_FILL, maskScores, matMulVisible } from '../attention-mask.js';
+import { allFinite, MASK_FILL, maskScores, matMulVisible, NonFiniteScoreRows } from '../attention-mask.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { AttentionDims, ScoreMod } from '../types.js';
 import { assertKnownOptions, assertNumber, attentionDims } from '../validation.js';
@@ -494,6 +494,7 @@ export function blockSparseAttentionReference(
   });
   const bs = attrs.blockSize;
   const vFinite = allFinite(v);
+  const qkFinite = allFinite(q) && allFinite(k);
   /** Output rows `[rows, dv]` of query block `r` for (b, h). */
   function attendQueryBlock(
     plan: RowPlan,
@@ -505,6 +506,8 @@ export function blockSparseAttentionReference(
     h: number,
   ): tf.Tensor {
     if (plan.steps.length === 0) return tf.zeros([plan.rows, dims.valueDim]);
+    // ±∞ in q or k: the reference's rows across all steps (see NonFiniteScoreRows).
+    const rows = qkFinite ? undefined : new NonFiniteScoreRows();
     let qRow = tf.reshape(gatherSlices(qp, [r]), [bs, dims.headDim]);
     if (plan.rows < bs) qRow = tf.slice(qRow, [0, 0], [plan.rows, dims.headDim]);
     const stepScores = (step: RowStep) => {
@@ -518,6 +521,7 @@ export function blockSparseAttentionReference(
       // NaN rule: masked keys are selected away (NaN + bias would stay NaN), and their values kept out of
       // p·v when v holds NaN or ±∞ (see matMulVisible).
       const visible = step.biasTensor ? tf.equal(step.biasTensor, 0) : undefined;
+      if (rows !== undefined) s = rows.observe(s, visible);
       s = maskScores(s, visible);
       const vRows = tf.reshape(gatherSlices(vp, step.blocks), [n, dims.valueDim]);
       return { s, vRows, visible };
@@ -553,7 +557,7 @@ export function blockSparseAttentionReference(
       // divide by 1 instead (a floor like max(l, ε) would put 0/ε² = NaN into the gradient).
       out = tf.div(acc!, plan.rowValidTensor ? tf.add(l!, tf.sub(1, plan.rowValidTensor)) : l!);
     }
-    return out;
+    return rows === undefined ? out : rows.poison(out);
   }
 
   return tf.tidy(() => {
