@@ -100,4 +100,51 @@ describeBackends('packBitLinearWeights + bitLinearPacked', (backend) => {
     );
     tf.dispose([x.tensor, w.tensor, wrong, nan]);
   });
+
+  it(`trains x and the gain with bitLinear's straight-through gradients, weights frozen (${backend}: ${backend === 'cpu' ? 'kernel + registered gradient' : 'reference'})`, () => {
+    if (backend === 'cpu') registerBitnetKernels();
+    fc.assert(
+      fc.property(
+        fc.record({
+          seq: fc.integer({ min: 1, max: 5 }),
+          dIn: fc.integer({ min: 1, max: 70 }),
+          dOut: fc.integer({ min: 1, max: 10 }),
+          weightBits: fc.constantFrom<1 | 1.58>(1, 1.58),
+          format: fc.constantFrom<'i2s' | 'tq1'>('i2s', 'tq1'),
+          normalize: fc.boolean(),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ seq, dIn, dOut, weightBits, format, normalize, seed }) => {
+          const x = seededTensor([2, seq, dIn], seed);
+          const w = seededTensor([dIn, dOut], seed + 1, 0.05);
+          const gain = seededTensor([dIn], seed + 2);
+          const dy = seededTensor([2, seq, dOut], seed + 3);
+          const packed = packBitLinearWeights(w.tensor, { weightBits, format });
+          // The gain is differentiated when RMSNorm uses it (with normalize: false it is ignored).
+          const grads = (f: (xi: tf.Tensor, g: tf.Tensor) => tf.Tensor) =>
+            normalize
+              ? tf.grads((xi: tf.Tensor, g: tf.Tensor) => tf.sum(tf.mul(dy.tensor, f(xi, g))))([x.tensor, gain.tensor])
+              : [tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(dy.tensor, f(xi, gain.tensor))))(x.tensor)];
+          const fast = grads((xi, g) => bitLinearPacked(xi, packed, { normalize, gain: g }));
+          const slow = grads((xi, g) => bitLinear(xi, w.tensor, { normalize, gain: g, weightBits }));
+          // Both are dy·(β·T)ᵀ through RMSNorm's backward, in different float32 summation orders (an exact
+          // integer product scaled once vs float products): bound rtol 1e-5 of the largest |gradient|·dOut.
+          fast.forEach((g, i) => {
+            const scale = Math.max(1e-6, tf.tidy(() => tf.max(tf.abs(slow[i]!)).dataSync()[0]!));
+            expectTensorsClose(g, slow[i]!, { atol: 1e-5 * (dOut + dIn) * scale, rtol: 0 });
+          });
+          expect(fast[0]!.size).toBeGreaterThan(0);
+          tf.dispose([x.tensor, w.tensor, gain.tensor, dy.tensor, ...fast, ...slow]);
+          packed.dispose();
+        },
+      ),
+      { numRuns: 25, seed: 32 },
+    );
+    // No leak across a gradient step.
+    const x = seededTensor([1, 3, 16], 5);
+    const packed = packBitLinearWeights(seededTensor([16, 4], 6, 0.1).tensor);
+    expectNoLeaks(() => tf.grad((xi: tf.Tensor) => tf.sum(bitLinearPacked(xi, packed)))(x.tensor));
+    tf.dispose(x.tensor);
+    packed.dispose();
+  });
 });

@@ -1,12 +1,13 @@
 import {
   assertKnownOptions,
   InvalidArgumentError,
+  isTapeRecording,
   TERNARY_PACKING_FORMATS,
   type TernaryPackingFormat,
   ternaryMatMul,
 } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { quantizeActivations } from './activation-quantization.js';
+import { type QuantizedActivations, quantizeActivations } from './activation-quantization.js';
 import { type BitLinearOptions, normalizeInput, overRows, resolveBitLinearOptions } from './bit-linear.js';
 import { assertFloat32Tensor } from './tensor-arguments.js';
 import { packTernary } from './ternary-packing.js';
@@ -97,7 +98,13 @@ export type BitLinearPackedOptions = Pick<BitLinearOptions, 'normalize' | 'gain'
  * `ternaryMatMul` (`EATernaryMatMul`: the multiplication-free typed-array kernel on `cpu` after
  * `registerBitnetKernels()`, else the dequantise-and-`matMul` reference) — BitNet b1.58's inference path
  * (https://arxiv.org/abs/2402.17764). Equals {@link bitLinear} with the same weights and options up to
- * float32 rounding. Forward only.
+ * float32 rounding.
+ *
+ * Gradients: the packed weights are frozen (no gradient); x and the RMSNorm gain get {@link bitLinear}'s
+ * straight-through gradients (up to float32 rounding), so layers before a packed one can train. Under a
+ * gradient tape the int8 codes carry the identity STE of the dequantised activations (`∂a/∂x := 1/s`) and
+ * the per-token scales are detached, as the BitNet b1.58 code's `x + (quant(x) − x).detach()`; the kernel's
+ * registered gradient gives the codes `s·dy·(β·T)ᵀ`, so x receives `dy·(β·T)ᵀ` (then RMSNorm's backward).
  *
  * Shapes: x `[..., dIn]` → `[..., dOut]`.
  *
@@ -123,7 +130,7 @@ export function bitLinearPacked(
   const o = resolveBitLinearOptions(fn, x, packed.inFeatures, options, ['normalize', 'gain', 'epsilon']);
   return tf.tidy(() =>
     overRows(normalizeInput(x, o), packed.outFeatures, (rows) => {
-      const { values, scales } = quantizeActivations(rows);
+      const { values, scales } = isTapeRecording() ? quantizeActivationsSte(rows) : quantizeActivations(rows);
       return ternaryMatMul(
         {
           activations: values,
@@ -135,4 +142,30 @@ export function bitLinearPacked(
       );
     }),
   );
+}
+
+/**
+ * {@link quantizeActivations} for training through packed weights, BitNet's identity straight-through
+ * estimator (Wang et al. 2023, https://arxiv.org/abs/2310.11453; the `x + (quant(x) − x).detach()` of the
+ * BitNet b1.58 code): x ≈ s·a, so the codes a pass their gradient back as `∂a/∂x := 1/s` (rounding and
+ * clamping treated as identity), and the scales s are detached (zero gradient), so x's gradient is the
+ * dequantised activations' gradient. Two `customGrad`s: tfjs's ops give round a zero gradient and would send
+ * one through the absmax of the scales.
+ */
+function quantizeActivationsSte(rows: tf.Tensor): QuantizedActivations {
+  const codes = tf.customGrad((...args) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const { values, scales } = quantizeActivations(x);
+    save([scales]);
+    return {
+      value: values,
+      gradFunc: (dy: tf.Tensor, [s]: tf.Tensor[]) => tf.div(dy, s!),
+    };
+  });
+  const detachedScales = tf.customGrad((x) => {
+    const { values, scales } = quantizeActivations(x as tf.Tensor);
+    values.dispose();
+    return { value: scales, gradFunc: () => tf.zerosLike(x as tf.Tensor) };
+  });
+  return { values: codes(rows), scales: detachedScales(rows) };
 }
