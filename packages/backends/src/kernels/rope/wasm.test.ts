@@ -66,5 +66,43 @@ describeBackends('ropeWasm', (backend) => {
       });
       tf.dispose([x, angles, expected, ...Object.values(inputs)]);
     });
+
+    it(`trains through the kernel: float64 gradients of x and both tables (${c.layout}, d=${c.d}, rotaryDim=${c.rotaryDim})`, () => {
+      const x = seededTensor([c.b, c.h, c.n, c.d], 70 + i);
+      // Arbitrary tables (xPos / YaRN amplitudes: not unit-norm) and output weights.
+      const cos = seededTensor([c.n, c.rotaryDim / 2], 80 + i);
+      const sin = seededTensor([c.n, c.rotaryDim / 2], 90 + i);
+      const w = seededTensor([c.b, c.h, c.n, c.d], 100 + i);
+      const attrs = { layout: c.layout, rotaryDim: c.rotaryDim };
+      // Closed forms of ∂(Σ w·rope(x))/∂·, in float64: dx is the rotation of w by −θ; dcos, dsin sum over b·h.
+      const half = c.rotaryDim / 2;
+      const ex = Float64Array.from(w.data);
+      const eCos = new Float64Array(c.n * half);
+      const eSin = new Float64Array(c.n * half);
+      for (let r = 0; r < c.b * c.h * c.n; r++) {
+        const p = r % c.n;
+        for (let j = 0; j < half; j++) {
+          const [a, bb] = c.layout === 'half-split' ? [j, j + half] : [2 * j, 2 * j + 1];
+          const [wa, wb] = [w.data[r * c.d + a]!, w.data[r * c.d + bb]!];
+          const [xa, xb] = [x.data[r * c.d + a]!, x.data[r * c.d + bb]!];
+          const [cs, sn] = [cos.data[p * half + j]!, sin.data[p * half + j]!];
+          ex[r * c.d + a] = wa * cs + wb * sn;
+          ex[r * c.d + bb] = -wa * sn + wb * cs;
+          eCos[p * half + j]! += wa * xa + wb * xb;
+          eSin[p * half + j]! += wb * xa - wa * xb;
+        }
+      }
+      expectNoLeaks(() => {
+        const grads = tf.grads((xi: tf.Tensor, ci: tf.Tensor, si: tf.Tensor) =>
+          tf.sum(tf.mul(w.tensor, ropeKernel.run({ x: xi, cos: ci, sin: si }, attrs))),
+        )([x.tensor, cos.tensor, sin.tensor]);
+        // Sums of ≤ 6 float32 products of N(0, 1) values.
+        expectTensorsClose(grads[0]!, ex, { atol: 1e-5, rtol: 1e-5 });
+        expectTensorsClose(grads[1]!, eCos, { atol: 1e-5, rtol: 1e-5 });
+        expectTensorsClose(grads[2]!, eSin, { atol: 1e-5, rtol: 1e-5 });
+        return grads;
+      });
+      tf.dispose([x.tensor, cos.tensor, sin.tensor, w.tensor]);
+    });
   });
 });

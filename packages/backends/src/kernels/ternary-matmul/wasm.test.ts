@@ -42,6 +42,57 @@ describeBackends('ternaryMatMulWasm', (backend) => {
       tf.dispose([expected, ...Object.values(inputs)]);
     });
   });
+
+  CASES.slice(1, 6).forEach((c, i) => {
+    it(`trains through the kernel: float64 gradients of activations and scales, zeros for the packed weights (${c.format}, M=${c.m} K=${c.k} N=${c.n})`, () => {
+      const inputs = ternaryInputs(c, 2000 + i);
+      const attrs = { k: c.k, n: c.n, format: c.format };
+      const a = inputs.activations.dataSync();
+      const packed = inputs.weights.dataSync();
+      const s = inputs.activationScales.dataSync();
+      const beta = inputs.weightScale.dataSync()[0]!;
+      const dy = Float32Array.from({ length: c.m * c.n }, (_, j) => Math.sin(j + 1));
+      // The weights decoded from the format spec (i2s: t = 2-bit code − 1; tq1: base-3 digits of each byte − 1).
+      const words = packed.length / c.n;
+      const t = (row: number, j: number) => {
+        if (c.format === 'i2s') return ((packed[row * words + (j >> 4)]! >>> (2 * (j & 15))) & 3) - 1;
+        const byteIndex = Math.floor(j / 5);
+        const byte = (packed[row * words + (byteIndex >> 2)]! >>> (8 * (byteIndex & 3))) & 255;
+        return (Math.floor(byte / 3 ** (j % 5)) % 3) - 1;
+      };
+      const dA = new Float64Array(c.m * c.k);
+      const dS = new Float64Array(c.m);
+      let dBeta = 0;
+      let magnitude = 0;
+      for (let col = 0; col < c.n; col++) {
+        for (let row = 0; row < c.m; row++) {
+          let acc = 0;
+          for (let j = 0; j < c.k; j++) {
+            const tj = t(col, j);
+            acc += a[row * c.k + j]! * tj;
+            dA[row * c.k + j]! += s[row]! * beta * dy[row * c.n + col]! * tj;
+          }
+          dS[row]! += beta * dy[row * c.n + col]! * acc;
+          dBeta += s[row]! * dy[row * c.n + col]! * acc;
+          magnitude += Math.abs(dy[row * c.n + col]! * acc);
+        }
+      }
+      const dyTensor = tf.tensor2d(dy, [c.m, c.n]);
+      expectNoLeaks(() => {
+        const grads = tf.grads((x, w, b, sc) =>
+          tf.sum(tf.mul(dyTensor, ternaryMatMul({ activations: x, weights: w, weightScale: b, activationScales: sc }, attrs))),
+        )([inputs.activations, inputs.weights, inputs.weightScale, inputs.activationScales]);
+        // dA: ≤ 33 float32 products of O(1) values; the scale gradients sum float32 terms with integer
+        // parts up to 128·K: error ≤ ~1e-6 of Σ|terms|.
+        expectTensorsClose(grads[0]!, dA, { atol: 1e-5, rtol: 1e-5 });
+        expect(Array.from(grads[1]!.dataSync())).toEqual(new Array(grads[1]!.size).fill(0));
+        expectTensorsClose(grads[2]!, [dBeta], { atol: 1e-5 * magnitude, rtol: 0 });
+        expectTensorsClose(grads[3]!, dS, { atol: 1e-5 * magnitude, rtol: 0 });
+        return grads;
+      });
+      tf.dispose([dyTensor, ...Object.values(inputs)]);
+    });
+  });
 });
 
 describeBackends('ternaryMatMulWasm weight cache', (backend) => {
