@@ -180,14 +180,19 @@ function beginTile(qRow0: usize, rows: i32, dp: i32, dvp: i32, scale: f32): void
 }
 
 /**
- * Writes out[row] = o / l for the tile's rows. The NaN rule of the float64 reference: l is NaN when a
- * visible score was NaN (the row is NaN); l = 0 means the running max never left −∞, so the row either has
- * no allowed key (0) or saw only −∞ scores (the reference's exp(−∞ − (−∞)) is NaN).
+ * Writes out[row] = o / l for the tile's rows, and the row's natural log-sum-exp of its visible scaled
+ * scores, lse[row] = (m + log2 l)·ln 2 (the backward recomputes the probabilities from it). The NaN rule of
+ * the float64 reference: l is NaN when a visible score was NaN (the row is NaN, and so is its lse); l = 0
+ * means the running max never left −∞, so the row either has no allowed key (0, lse −∞) or saw only −∞
+ * scores (the reference's exp(−∞ − (−∞)) is NaN: lse NaN).
  */
-function endTile(outRow0: usize, rows: i32, dvp: i32): void {
+function endTile(outRow0: usize, lseRow0: usize, rows: i32, dvp: i32): void {
   for (let r = 0; r < rows; r++) {
     const l = load<f32>(lPtr + <usize>(r * 4));
     const seen = load<i32>(seenPtr + <usize>(r * 4)) !== 0;
+    const m = <f64>load<f32>(mPtr + <usize>(r * 4));
+    const lse: f64 = l !== 0 ? (m + Math.log2(<f64>l)) * Math.LN2 : seen ? NaN : -Infinity;
+    store<f32>(lseRow0 + <usize>(r * 4), <f32>lse);
     const inv = f32x4.splat(l !== 0 ? <f32>1 / l : seen ? <f32>NaN : <f32>0);
     const dst = outRow0 + <usize>(r * dvp * 4);
     const src = oPtr + <usize>(r * dvp * 4);
@@ -469,12 +474,14 @@ function accumulateVisibleValues(vPlane: usize, dvp: i32, a0: i32, k0: i32, k1: 
  * (bottom-right aligned: row i sees keys ≤ i + kvLen − qLen). Planes are batch·heads; query plane p uses
  * key/value plane ⌊p / group⌋ (grouped-query attention). `scale` already includes log2 e. `vFinite`: 1
  * when the values are all finite ({@link allFinite}). NaN rule as the float64 reference (see endTile).
+ * `lse` [planes][qLen] receives each row's natural log-sum-exp (saved for the backward).
  */
 export function attention(
   q: usize,
   kp: usize,
   v: usize,
   out: usize,
+  lse: usize,
   planes: i32,
   group: i32,
   qLen: i32,
@@ -526,7 +533,8 @@ export function attention(
     for (let i = 0; i < tiles; i++) {
       const row0 = r0 + i * R;
       selectTile(i, dp, dvp);
-      endTile(out + (<usize>plane * <usize>qLen + <usize>row0) * <usize>dvp * 4, min(R, qLen - row0), dvp);
+      const at = <usize>plane * <usize>qLen + <usize>row0;
+      endTile(out + at * <usize>dvp * 4, lse + (at << 2), min(R, qLen - row0), dvp);
     }
   }
 }
@@ -536,13 +544,14 @@ export function attention(
  * block), the visited key blocks in ascending order as (block, partial-mask index or −1) pairs of i32;
  * `listStarts[row]..listStarts[row + 1]` delimit them (pairs). `masks` is [P][bs][words] of u32 bitmasks.
  * A work item is one query block (its 4-row tiles share the list); unlisted key blocks are never touched.
- * Scratch must hold ⌈bs / 4⌉ tiles. `vFinite` as in {@link attention}.
+ * Scratch must hold ⌈bs / 4⌉ tiles. `vFinite` and `lse` as in {@link attention}.
  */
 export function blockSparseAttention(
   q: usize,
   kp: usize,
   v: usize,
   out: usize,
+  lse: usize,
   batch: i32,
   heads: i32,
   group: i32,
@@ -612,11 +621,8 @@ export function blockSparseAttention(
     for (let i = 0; i < tiles; i++) {
       const row0 = qb * bs + i * R;
       selectTile(i, dp, dvp);
-      endTile(
-        out + (<usize>plane * <usize>qLen + <usize>row0) * <usize>dvp * 4,
-        min(R, blockRows - i * R),
-        dvp,
-      );
+      const at = <usize>plane * <usize>qLen + <usize>row0;
+      endTile(out + at * <usize>dvp * 4, lse + (at << 2), min(R, blockRows - i * R), dvp);
     }
   }
 }

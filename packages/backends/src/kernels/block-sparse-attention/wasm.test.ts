@@ -11,8 +11,10 @@ import {
 } from '@efficient-attention/sparse-masks';
 import {
   describeBackends,
+  expectCloseWithNaNs,
   expectNoLeaks,
   expectTensorsClose,
+  referenceAttentionGrad,
   seededTensor,
 } from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
@@ -136,6 +138,47 @@ for (const threads of [1, 2]) {
           return out;
         });
         tf.dispose([q, k, v, expected, ...Object.values(maskTensors)]);
+      });
+
+      it(`returns each row's log-sum-exp as its second output, as the float64 reference (${c.name})`, () => {
+        const mask = c.mask();
+        const blockMask = createBlockMask(mask, c.n, c.n, {
+          blockSize: c.bs,
+          ...(c.heads ? { heads: c.heads } : {}),
+        });
+        const q = seededTensor([c.b, c.h, c.n, c.d], 101 + i);
+        const k = seededTensor([c.b, c.hkv, c.n, c.d], 202 + i);
+        const v = seededTensor([c.b, c.hkv, c.n, c.d], 303 + i);
+        const maskTensors = blockMask.toTensors();
+        const scale = 1 / Math.sqrt(c.d);
+        const attrs = { blockSize: c.bs, qLen: c.n, kvLen: c.n, scale };
+        const dims = {
+          batch: c.b,
+          heads: c.h,
+          kvHeads: c.hkv,
+          qLen: c.n,
+          kvLen: c.n,
+          headDim: c.d,
+          valueDim: c.d,
+        };
+        const expected = referenceAttentionGrad(
+          { ...dims, q: q.data, k: k.data, v: v.data },
+          new Float64Array(c.b * c.h * c.n * c.d),
+          { scale, allowed: (b, h, qi, kv) => mask(b, h, qi, kv) },
+        ).logSumExp;
+        let got: ArrayLike<number> = [];
+        expectNoLeaks(() => {
+          const outputs = blockSparseAttentionKernel.runOutputs(
+            { q: q.tensor, k: k.tensor, v: v.tensor, ...maskTensors },
+            attrs,
+          );
+          expect(outputs[1]!.shape).toEqual([c.b, c.h, c.n]);
+          got = outputs[1]!.dataSync();
+          return outputs;
+        });
+        // Natural log of float32 sums of exponentials (−∞ for rows with no visible key).
+        expectCloseWithNaNs(got, expected, { atol: 1e-5, rtol: 1e-5 }, 'logSumExp');
+        tf.dispose([q.tensor, k.tensor, v.tensor, ...Object.values(maskTensors)]);
       });
     });
   });

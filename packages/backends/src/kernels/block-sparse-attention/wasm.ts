@@ -19,18 +19,12 @@ type MaskInputs = Record<
 >;
 
 function expectShape(name: string, t: tf.TensorInfo | undefined, shape: number[]): tf.TensorInfo {
-  const ok =
-    t !== undefined &&
-    t.dtype === 'int32' &&
-    t.shape.length === shape.length &&
-    shape.every((s, i) => s < 0 || t.shape[i] === s);
-  if (!ok)
-    throw new InvalidArgumentError(
-      FN,
-      name,
-      `an int32 tensor [${shape.map((s) => (s < 0 ? '·' : s)).join(', ')}]`,
-      t?.shape,
-    );
+  const what = `an int32 tensor [${shape.map((s) => (s < 0 ? '·' : s)).join(', ')}]`;
+  if (t === undefined) throw new InvalidArgumentError(FN, name, what, t);
+  // The dtype error prints the dtype, the shape error the shape (each names what it received).
+  if (t.dtype !== 'int32') throw new InvalidArgumentError(FN, `${name}.dtype`, '"int32"', t.dtype);
+  const ok = t.shape.length === shape.length && shape.every((s, i) => s < 0 || t.shape[i] === s);
+  if (!ok) throw new InvalidArgumentError(FN, `${name}.shape`, what, t.shape);
   return t;
 }
 
@@ -41,6 +35,7 @@ function expectShape(name: string, t: tf.TensorInfo | undefined, shape: number[]
  * | parameter | meaning |
  * | --- | --- |
  * | `q`, `kp`, `v`, `out` | as `attention` (`loadAttentionOperands`): queries, packed keys, values, output |
+ * | `lse` | byte offset of each row's natural log-sum-exp, f32 `[B·H, qLen]` (−∞: no visible key) |
  * | `batch`, `heads` | B and query heads H |
  * | `group` | query heads per kv head |
  * | `qLen`, `kvLen` | queries and keys per plane |
@@ -61,6 +56,7 @@ const BLOCK_SPARSE_ATTENTION = wasmFunction('blockSparseAttention', [
   'kp',
   'v',
   'out',
+  'lse',
   'batch',
   'heads',
   'group',
@@ -88,7 +84,9 @@ const BLOCK_SPARSE_ATTENTION = wasmFunction('blockSparseAttention', [
  * FlexAttention's BlockMask, https://arxiv.org/abs/2412.05496; Child et al. 2019,
  * https://arxiv.org/abs/1904.10509). Rows without an allowed key give zeros, as in the reference,
  * and NaN and ±∞ follow core's NaN rule: keys under a 0 bit, in skipped blocks or past a block's end never
- * contribute, even holding NaN.
+ * contribute, even holding NaN. Returns `[out, logSumExp]`: logSumExp is float32 `[batch, heads, qLen]`, each
+ * row's natural log-sum-exp of its visible scaled scores (−∞: no visible key; NaN where the row is NaN), saved
+ * by core's registered gradient for the backward.
  *
  * @example
  * ```ts
@@ -162,11 +160,14 @@ function blockSparseAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
     arena.i32(startsAt, lists.starts.length).set(lists.starts);
     arena.i32(pairsAt, lists.pairs.length).set(lists.pairs);
     arena.i32(masksAt, maskWords).set(maskValues);
+    const rows = dims.batch * dims.heads * qLen;
+    const lse = arena.alloc(rows * 4);
     rt.run(BLOCK_SPARSE_ATTENTION, (t) => ({
       q: buf.q,
       kp: buf.kp,
       v: buf.v,
       out: buf.out,
+      lse,
       batch: dims.batch,
       heads: dims.heads,
       group: dims.heads / dims.kvHeads,
@@ -186,14 +187,16 @@ function blockSparseAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
       counter: buf.counter,
       scratch: buf.scratch[t]!,
     }));
-    const rows = dims.batch * dims.heads * qLen;
-    return writeOutput(
-      kb,
-      [dims.batch, dims.heads, qLen, dims.valueDim],
-      arena.f32(buf.out, rows * buf.dvp),
-      rows,
-      dims.valueDim,
-      buf.dvp,
-    );
+    return [
+      writeOutput(
+        kb,
+        [dims.batch, dims.heads, qLen, dims.valueDim],
+        arena.f32(buf.out, rows * buf.dvp),
+        rows,
+        dims.valueDim,
+        buf.dvp,
+      ),
+      writeOutput(kb, [dims.batch, dims.heads, qLen], arena.f32(lse, rows), rows, 1, 1),
+    ];
   };
 }

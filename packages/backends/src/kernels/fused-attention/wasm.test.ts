@@ -1,8 +1,10 @@
 import { fusedAttentionKernel, hasKernelFor } from '@efficient-attention/core';
 import {
   describeBackends,
+  expectCloseWithNaNs,
   expectNoLeaks,
   expectTensorsClose,
+  referenceAttentionGrad,
   seededTensor,
 } from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
@@ -46,6 +48,44 @@ for (const threads of [1, 2]) {
           return out;
         });
         tf.dispose([q, k, v, expected]);
+      });
+    });
+
+    CASES.forEach((c, i) => {
+      it(`returns each row's log-sum-exp as its second output, as the float64 reference (case ${i})`, () => {
+        const q = seededTensor([c.b, c.h, c.n, c.d], 11 + i);
+        const k = seededTensor([c.b, c.hkv, c.m, c.d], 23 + i);
+        const v = seededTensor([c.b, c.hkv, c.m, c.dv], 37 + i);
+        const attrs = { scale: 1 / Math.sqrt(c.d), causal: c.causal };
+        const dims = {
+          batch: c.b,
+          heads: c.h,
+          kvHeads: c.hkv,
+          qLen: c.n,
+          kvLen: c.m,
+          headDim: c.d,
+          valueDim: c.dv,
+        };
+        const expected = referenceAttentionGrad(
+          { ...dims, q: q.data, k: k.data, v: v.data },
+          new Float64Array(c.b * c.h * c.n * c.dv),
+          attrs,
+        ).logSumExp;
+        let got: ArrayLike<number> = [];
+        expectNoLeaks(() => {
+          const outputs = fusedAttentionKernel.runOutputs({ q: q.tensor, k: k.tensor, v: v.tensor }, attrs);
+          expect(outputs.map((t) => t.shape)).toEqual([
+            [c.b, c.h, c.n, c.dv],
+            [c.b, c.h, c.n],
+          ]);
+          got = outputs[1]!.dataSync();
+          return outputs;
+        });
+        // Natural log of float32 sums of exponentials (the kernel works in log2): |L| ≲ 10 here.
+        expectCloseWithNaNs(got, expected, { atol: 1e-5, rtol: 1e-5 }, 'logSumExp');
+        // Case 4 (causal, 50 queries over 9 keys): rows 0..40 see no key, so their log-sum-exp is −∞.
+        if (i === 4) expect(Array.from(got).filter((x) => x === Number.NEGATIVE_INFINITY).length).toBe(41);
+        tf.dispose([q.tensor, k.tensor, v.tensor]);
       });
     });
 

@@ -15,6 +15,7 @@ import { defineKernelImplementation } from '../kernel-implementation.js';
  * | `kp` | byte offset of the packed keys, f32 `[B·Hkv, ⌈kvLen/8⌉, dp, 8]` (`packKeys`) |
  * | `v` | byte offset of the values, f32 `[B·Hkv, kvLen, dvp]` |
  * | `out` | byte offset of the output, f32 `[planes, qLen, dvp]` |
+ * | `lse` | byte offset of each row's natural log-sum-exp, f32 `[planes, qLen]` (−∞: no visible key) |
  * | `planes` | batch · query heads |
  * | `group` | query heads per kv head (grouped-query attention) |
  * | `qLen`, `kvLen` | queries and keys per plane |
@@ -30,6 +31,7 @@ const ATTENTION = wasmFunction('attention', [
   'kp',
   'v',
   'out',
+  'lse',
   'planes',
   'group',
   'qLen',
@@ -50,6 +52,11 @@ const ATTENTION = wasmFunction('attention', [
  * threads take tiles from a shared atomic counter (balanced under causal masks and a busy OS). Memory O(N·d): no score matrix is materialised.
  * NaN and ±∞ follow core's NaN rule (as the float64 reference): a row sees exactly the NaNs of its visible
  * keys; masked keys never contribute; rows without a visible key are 0.
+ *
+ * Returns two outputs, `[out, logSumExp]`: logSumExp is float32 `[batch, heads, qLen]`, each row's natural
+ * log-sum-exp of its visible scaled scores (−∞ for a row with no visible key, NaN where the row is NaN),
+ * which core's registered gradient saves for the backward (`fusedAttentionGradWasm`). A few stores per
+ * row: the forward's cost is unchanged.
  *
  * @example
  * ```ts
@@ -72,11 +79,14 @@ function fusedAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
     const kb = backend as tf.KernelBackend;
     const buf = loadAttentionOperands(rt, kb, q, k, v, dims, DENSE_TILES);
     const planes = dims.batch * dims.heads;
+    const rows = planes * dims.qLen;
+    const lse = rt.arena.alloc(rows * 4);
     rt.run(ATTENTION, (t) => ({
       q: buf.q,
       kp: buf.kp,
       v: buf.v,
       out: buf.out,
+      lse,
       planes,
       group: dims.heads / dims.kvHeads,
       qLen: dims.qLen,
@@ -89,14 +99,16 @@ function fusedAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
       counter: buf.counter,
       scratch: buf.scratch[t]!,
     }));
-    const rows = planes * dims.qLen;
-    return writeOutput(
-      kb,
-      [dims.batch, dims.heads, dims.qLen, dims.valueDim],
-      rt.arena.f32(buf.out, rows * buf.dvp),
-      rows,
-      dims.valueDim,
-      buf.dvp,
-    );
+    return [
+      writeOutput(
+        kb,
+        [dims.batch, dims.heads, dims.qLen, dims.valueDim],
+        rt.arena.f32(buf.out, rows * buf.dvp),
+        rows,
+        dims.valueDim,
+        buf.dvp,
+      ),
+      writeOutput(kb, [dims.batch, dims.heads, dims.qLen], rt.arena.f32(lse, rows), rows, 1, 1),
+    ];
   };
 }
