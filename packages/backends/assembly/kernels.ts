@@ -13,6 +13,9 @@
 /** First free byte after the module's static data: the TypeScript allocator starts here. */
 export const heapBase: usize = __heap_base;
 
+// Kernels kept in files of their own, compiled into this one module all the same (shared helpers inline).
+export { addInto, attentionBackward, attentionBackwardScratchBytes } from './attention-backward';
+
 /** Query rows per tile (register tiling of q·kᵀ and p·v). */
 const R: i32 = 4;
 /** Width of the score tile: keys per online-softmax step (a multiple of 8). */
@@ -55,7 +58,7 @@ export function allFinite(x: usize, n: i32): i32 {
 // away), and the clamp is `pmax` (one maxps): `nearest`, `trunc_sat` and IEEE `max` cost V8 a dozen
 // instructions more per call. Valid for x ≤ 127, which holds: the kernels only exponentiate s − max ≤ 0.
 
-function exp2v(x: v128): v128 {
+export function exp2v(x: v128): v128 {
   const lo = f32x4.splat(-126.0);
   const magic = f32x4.splat(12582912.0);
   const xc = f32x4.pmax(x, lo);
@@ -78,7 +81,7 @@ function exp2v(x: v128): v128 {
  * two, half the arithmetic instructions of the dot products); `kernels.wasm` emits `mul` then `add`.
  * Binaryen's -O3 inlines it (no call is left in either build).
  */
-function madd(a: v128, b: v128, c: v128): v128 {
+export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }
@@ -155,7 +158,7 @@ function selectTile(i: i32, dp: i32, dvp: i32): void {
  * Threads take tiles from a shared counter (an atomic fetch-and-add): work is balanced whatever each tile
  * costs (causal rows, uneven block lists) and however the OS schedules the threads. The caller zeroes it.
  */
-function nextTile(counter: usize): i32 {
+export function nextTile(counter: usize): i32 {
   return atomic.add<i32>(counter, 1);
 }
 
@@ -474,7 +477,7 @@ function accumulateVisibleValues(vPlane: usize, dvp: i32, a0: i32, k0: i32, k1: 
  * (bottom-right aligned: row i sees keys ≤ i + kvLen − qLen). Planes are batch·heads; query plane p uses
  * key/value plane ⌊p / group⌋ (grouped-query attention). `scale` already includes log2 e. `vFinite`: 1
  * when the values are all finite ({@link allFinite}). NaN rule as the float64 reference (see endTile).
- * `lse` [planes][qLen] receives each row's natural log-sum-exp (saved for the backward).
+ * `lse` [planes][qLen] receives each row's natural log-sum-exp (for the backward, {@link attentionBackward}).
  */
 export function attention(
   q: usize,

@@ -20,6 +20,7 @@ import { causalLinearAttentionWasm } from './causal-linear-attention/wasm.js';
 import { causalLinearAttentionWebGL } from './causal-linear-attention/webgl.js';
 import { causalLinearAttentionWebGPU } from './causal-linear-attention/webgpu.js';
 import { fusedAttentionWasm } from './fused-attention/wasm.js';
+import { fusedAttentionGradWasm } from './fused-attention/wasm-grad.js';
 import { fusedAttentionWebGL } from './fused-attention/webgl.js';
 import { fusedAttentionWebGPU } from './fused-attention/webgpu.js';
 import type { KernelBackend, KernelImplementation } from './kernel-implementation.js';
@@ -34,6 +35,7 @@ import { ternaryMatMulWebGPU } from './ternary-matmul/webgpu.js';
 export const WASM_KERNEL_IMPLEMENTATIONS: readonly KernelImplementation<'wasm'>[] =
   /* @__PURE__ */ Object.freeze([
     fusedAttentionWasm,
+    fusedAttentionGradWasm,
     blockSparseAttentionWasm,
     causalLinearAttentionWasm,
     ropeWasm,

@@ -72,7 +72,10 @@ function defaultThreads(): number {
  * (BitNet b1.58, https://arxiv.org/abs/2402.17764). A kernel another package already registered for a
  * backend (bitnet's `cpu` ternary GEMV) is kept. Calling it again with the same threads and build does
  * nothing; with others it restarts the module. Where relaxed SIMD validates (see `options.simd`) the
- * `kernels-relaxed.wasm` build is loaded. Kernels are forward-only: training runs the references.
+ * `kernels-relaxed.wasm` build is loaded. Training runs through the kernels: the attention forwards return
+ * each row's log-sum-exp for core's registered gradient, and `EAFusedAttentionGrad` is FlashAttention-2's
+ * backward (https://arxiv.org/abs/2307.08691); a backward contract without a kernel here runs its tfjs-ops
+ * reference.
  *
  * In browsers the page must be cross-origin isolated (COOP `same-origin`, COEP `require-corp`): the module
  * uses a shared memory even with one thread.
