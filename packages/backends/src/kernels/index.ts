@@ -16,6 +16,7 @@
 import { blockSparseAttentionWasm } from './block-sparse-attention/wasm.js';
 import { blockSparseAttentionWebGL } from './block-sparse-attention/webgl.js';
 import { blockSparseAttentionWebGPU } from './block-sparse-attention/webgpu.js';
+import { blockSparseAttentionGradWebGPU } from './block-sparse-attention/webgpu-grad.js';
 import { causalLinearAttentionWasm } from './causal-linear-attention/wasm.js';
 import { causalLinearAttentionWebGL } from './causal-linear-attention/webgl.js';
 import { causalLinearAttentionWebGPU } from './causal-linear-attention/webgpu.js';
@@ -23,6 +24,7 @@ import { fusedAttentionWasm } from './fused-attention/wasm.js';
 import { fusedAttentionGradWasm } from './fused-attention/wasm-grad.js';
 import { fusedAttentionWebGL } from './fused-attention/webgl.js';
 import { fusedAttentionWebGPU } from './fused-attention/webgpu.js';
+import { fusedAttentionGradWebGPU } from './fused-attention/webgpu-grad.js';
 import type { KernelBackend, KernelImplementation } from './kernel-implementation.js';
 import { ropeWasm } from './rope/wasm.js';
 import { ropeWebGL } from './rope/webgl.js';
@@ -56,7 +58,9 @@ export const WEBGL_KERNEL_IMPLEMENTATIONS: readonly KernelImplementation<'webgl'
 export const WEBGPU_KERNEL_IMPLEMENTATIONS: readonly KernelImplementation<'webgpu'>[] =
   /* @__PURE__ */ Object.freeze([
     fusedAttentionWebGPU,
+    fusedAttentionGradWebGPU,
     blockSparseAttentionWebGPU,
+    blockSparseAttentionGradWebGPU,
     causalLinearAttentionWebGPU,
     ropeWebGPU,
     ternaryMatMulWebGPU,

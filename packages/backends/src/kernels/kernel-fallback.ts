@@ -22,13 +22,13 @@ const warned = new Set<string>();
  * if (d + dv > 4096) return referenceFallback(fusedAttentionKernel, 'webgpu', 'head dim > 4095', inputs, attrs);
  * ```
  */
-export function referenceFallback<Inputs, Attrs>(
-  contract: { name: string; reference: (inputs: Inputs, attrs: Attrs) => tf.Tensor },
+export function referenceFallback<Inputs, Attrs, Output extends tf.Tensor | tf.Tensor[] = tf.Tensor>(
+  contract: { name: string; reference: (inputs: Inputs, attrs: Attrs) => Output },
   backendName: string,
   reason: string,
   inputs: unknown,
   attrs: unknown,
-): tf.Tensor {
+): Output {
   const key = `${contract.name}/${backendName}/${reason}`;
   if (!warned.has(key)) {
     warned.add(key);
