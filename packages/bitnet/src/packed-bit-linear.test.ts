@@ -123,14 +123,20 @@ describeBackends('packBitLinearWeights + bitLinearPacked', (backend) => {
           // The gain is differentiated when RMSNorm uses it (with normalize: false it is ignored).
           const grads = (f: (xi: tf.Tensor, g: tf.Tensor) => tf.Tensor) =>
             normalize
-              ? tf.grads((xi: tf.Tensor, g: tf.Tensor) => tf.sum(tf.mul(dy.tensor, f(xi, g))))([x.tensor, gain.tensor])
+              ? tf.grads((xi: tf.Tensor, g: tf.Tensor) => tf.sum(tf.mul(dy.tensor, f(xi, g))))([
+                  x.tensor,
+                  gain.tensor,
+                ])
               : [tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(dy.tensor, f(xi, gain.tensor))))(x.tensor)];
           const fast = grads((xi, g) => bitLinearPacked(xi, packed, { normalize, gain: g }));
           const slow = grads((xi, g) => bitLinear(xi, w.tensor, { normalize, gain: g, weightBits }));
           // Both are dy·(β·T)ᵀ through RMSNorm's backward, in different float32 summation orders (an exact
           // integer product scaled once vs float products): bound rtol 1e-5 of the largest |gradient|·dOut.
           fast.forEach((g, i) => {
-            const scale = Math.max(1e-6, tf.tidy(() => tf.max(tf.abs(slow[i]!)).dataSync()[0]!));
+            const scale = Math.max(
+              1e-6,
+              tf.tidy(() => tf.max(tf.abs(slow[i]!)).dataSync()[0]!),
+            );
             expectTensorsClose(g, slow[i]!, { atol: 1e-5 * (dOut + dIn) * scale, rtol: 0 });
           });
           expect(fast[0]!.size).toBeGreaterThan(0);

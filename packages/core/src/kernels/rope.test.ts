@@ -174,7 +174,9 @@ describeBackends('ropeKernel registered gradient', (backend) => {
     calls.length = 0;
     expectNoLeaks(() =>
       tf.grad((xi: tf.Tensor) =>
-        tf.sum(ropeKernel.run({ x: xi, cos: cos.tensor, sin: sin.tensor }, { layout: c.layout, rotaryDim: 8 })),
+        tf.sum(
+          ropeKernel.run({ x: xi, cos: cos.tensor, sin: sin.tensor }, { layout: c.layout, rotaryDim: 8 }),
+        ),
       )(x),
     );
     expect(calls).toHaveLength(2);

@@ -67,7 +67,12 @@ function buildCase({ m, k, n, format, seed }: Case) {
     weightScale: tf.scalar(weightScale),
     activationScales: tf.tensor1d(activationScales),
   };
-  return { inputs, attrs: { k, n, format }, expected, raw: { activations, packed, activationScales, weightScale } };
+  return {
+    inputs,
+    attrs: { k, n, format },
+    expected,
+    raw: { activations, packed, activationScales, weightScale },
+  };
 }
 
 /**
@@ -304,9 +309,9 @@ describeBackends('ternaryMatMul gradients', (backend) => {
       const scales = tf.reshape(c.inputs.activationScales, [3, 1]); // quantizeActivations' shape
       calls = 0;
       expectNoLeaks(() =>
-        tf.grad((a) => tf.sum(ternaryMatMul({ ...c.inputs, activations: a, activationScales: scales }, c.attrs)))(
-          c.inputs.activations,
-        ),
+        tf.grad((a) =>
+          tf.sum(ternaryMatMul({ ...c.inputs, activations: a, activationScales: scales }, c.attrs)),
+        )(c.inputs.activations),
       );
       expect(calls).toBe(1);
       tf.dispose([scales, ...Object.values(c.inputs)]);

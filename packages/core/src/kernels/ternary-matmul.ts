@@ -132,8 +132,7 @@ function ternaryMatMulGradient(
     },
     weights: () => tf.zeros(w.shape, 'float32'),
     weightScale: () => tf.sum(tf.mul(tf.mul(dy, integerProduct()), rowScales())),
-    activationScales: () =>
-      tf.reshape(tf.mul(tf.sum(tf.mul(dy, integerProduct()), 1), beta), scales.shape),
+    activationScales: () => tf.reshape(tf.mul(tf.sum(tf.mul(dy, integerProduct()), 1), beta), scales.shape),
   };
 }
 

@@ -148,7 +148,15 @@ for (const threads of [1, 2]) {
         const loss = (a: tf.Tensor, k: tf.Tensor, x: tf.Tensor) =>
           tf.sum(tf.mul(w.tensor, causalLinearAttentionKernel.run({ phiQ: a, phiK: k, v: x }, attrs)));
         const want = referenceCausalLinearAttentionGrad(
-          { phiQ: phiQ.data, phiK: phiK.data, v: v.data, planes: c.b * c.h, n: c.n, features: c.f, valueDim: c.dv },
+          {
+            phiQ: phiQ.data,
+            phiK: phiK.data,
+            v: v.data,
+            planes: c.b * c.h,
+            n: c.n,
+            features: c.f,
+            valueDim: c.dv,
+          },
           w.data,
           attrs,
         );

@@ -96,7 +96,8 @@ function causalLinearAttentionKernelFunc(rt: WasmRuntime): tf.KernelFunc {
     if (!(eps > 0)) throw new InvalidArgumentError(FN, 'attrs.eps', 'a number > 0', eps);
     if (typeof normalize !== 'boolean')
       throw new InvalidArgumentError(FN, 'attrs.normalize', 'a boolean', normalize);
-    if (typeof reverse !== 'boolean') throw new InvalidArgumentError(FN, 'attrs.reverse', 'a boolean', reverse);
+    if (typeof reverse !== 'boolean')
+      throw new InvalidArgumentError(FN, 'attrs.reverse', 'a boolean', reverse);
     const kb = backend as tf.KernelBackend;
     const { arena } = rt;
     arena.reset();

@@ -84,11 +84,15 @@ describe('EACausalLinearAttention on webgpu (WGSL, Dawn in Node)', () => {
       const x = { phiQ: qv, phiK: kv, v: vv, planes: b * h, n, features: f, valueDim: dv };
       const attrs = { chunkSize: 16, eps: 1e-6, normalize, reverse };
       const before = tf.memory().numTensors;
-      const t = (values: Float64Array, width: number) => tf.tensor4d(Float32Array.from(values), [b, h, n, width]);
+      const t = (values: Float64Array, width: number) =>
+        tf.tensor4d(Float32Array.from(values), [b, h, n, width]);
       const [phiQ, phiK, v, w] = [t(qv, f), t(kv, f), t(vv, dv), t(wv, dv)];
       const out = causalLinearAttentionKernel.run({ phiQ, phiK, v }, attrs);
       // float32 sums of ≤ 70 positions (per-position scan) against float64.
-      expectTensorsClose(await out.data(), referenceCausalLinearAttention(x, attrs), { atol: 1e-4, rtol: 1e-4 });
+      expectTensorsClose(await out.data(), referenceCausalLinearAttention(x, attrs), {
+        atol: 1e-4,
+        rtol: 1e-4,
+      });
       const grads = tf.grads((a: tf.Tensor, k: tf.Tensor, c: tf.Tensor) =>
         tf.sum(tf.mul(w, causalLinearAttentionKernel.run({ phiQ: a, phiK: k, v: c }, attrs))),
       )([phiQ, phiK, v]);

@@ -151,8 +151,12 @@ export const causalLinearAttentionWebGPU = defineKernelImplementation({
     () =>
     ({ inputs, attrs, backend }) => {
       const { phiQ, phiK, v } = inputs;
-      const { eps, chunkSize, normalize = true, reverse = false } = (attrs ??
-        {}) as Partial<CausalLinearAttentionAttrs>;
+      const {
+        eps,
+        chunkSize,
+        normalize = true,
+        reverse = false,
+      } = (attrs ?? {}) as Partial<CausalLinearAttentionAttrs>;
       const fallback = (reason: string) =>
         referenceFallback(causalLinearAttentionKernel, 'webgpu', reason, inputs, attrs);
       const valid =

@@ -80,7 +80,12 @@ describeBackends('ternaryMatMulWasm', (backend) => {
       const dyTensor = tf.tensor2d(dy, [c.m, c.n]);
       expectNoLeaks(() => {
         const grads = tf.grads((x, w, b, sc) =>
-          tf.sum(tf.mul(dyTensor, ternaryMatMul({ activations: x, weights: w, weightScale: b, activationScales: sc }, attrs))),
+          tf.sum(
+            tf.mul(
+              dyTensor,
+              ternaryMatMul({ activations: x, weights: w, weightScale: b, activationScales: sc }, attrs),
+            ),
+          ),
         )([inputs.activations, inputs.weights, inputs.weightScale, inputs.activationScales]);
         // dA: ≤ 33 float32 products of O(1) values; the scale gradients sum float32 terms with integer
         // parts up to 128·K: error ≤ ~1e-6 of Σ|terms|.
