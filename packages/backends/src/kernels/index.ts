@@ -14,7 +14,6 @@
  * @packageDocumentation
  */
 import { blockSparseAttentionWasm } from './block-sparse-attention/wasm.js';
-import { blockSparseAttentionGradWasm } from './block-sparse-attention/wasm-grad.js';
 import { blockSparseAttentionWebGL } from './block-sparse-attention/webgl.js';
 import { blockSparseAttentionWebGPU } from './block-sparse-attention/webgpu.js';
 import { blockSparseAttentionGradWebGPU } from './block-sparse-attention/webgpu-grad.js';
@@ -40,7 +39,6 @@ export const WASM_KERNEL_IMPLEMENTATIONS: readonly KernelImplementation<'wasm'>[
     fusedAttentionWasm,
     fusedAttentionGradWasm,
     blockSparseAttentionWasm,
-    blockSparseAttentionGradWasm,
     causalLinearAttentionWasm,
     ropeWasm,
     ternaryMatMulWasm,
