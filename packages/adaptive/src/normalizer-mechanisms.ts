@@ -183,6 +183,7 @@ export const entmaxAlphaMechanism: MechanismDefinition<EntmaxAlphaConfig> = {
       type: 'number',
       min: ALPHA_MIN,
       max: 2,
+      exclusive: true,
       default: 1.5,
       description: `The initial α of every head, in the open interval (${ALPHA_MIN}, 2): near ${ALPHA_MIN} is almost softmax, 2 is sparsemax.`,
     },

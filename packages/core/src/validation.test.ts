@@ -29,6 +29,12 @@ describe('validation helpers', () => {
     expect(() => assertNumber('f', 'n', 9, { max: 8 })).toThrow(/≤ 8, received 9/);
     expect(() => assertNumber('f', 'n', '3')).toThrow(/received "3"/);
     expect(() => assertNumber('f', 'n', 3, { integer: true, min: 1, max: 8 })).not.toThrow();
+    // An open interval rejects its endpoints (entmax's α in (1.01, 2)) and says so.
+    expect(() => assertNumber('f', 'n', 2, { min: 1.01, max: 2, exclusive: true })).toThrow(
+      /`n` must be a finite number in the open interval \(1.01, 2\), received 2/,
+    );
+    expect(() => assertNumber('f', 'n', 1.01, { min: 1.01, exclusive: true })).toThrow(/> 1.01, received 1.01/);
+    expect(() => assertNumber('f', 'n', 1.5, { min: 1.01, max: 2, exclusive: true })).not.toThrow();
   });
 
   it('names a disposed attention input instead of failing inside tfjs (issue 21)', () => {

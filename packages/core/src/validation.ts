@@ -40,23 +40,28 @@ export function assertNumber(
   fn: string,
   parameter: string,
   value: unknown,
-  rule: { positive?: boolean; integer?: boolean; min?: number; max?: number } = {},
+  rule: { positive?: boolean; integer?: boolean; min?: number; max?: number; exclusive?: boolean } = {},
 ): asserts value is number {
   const parts: string[] = [];
   if (rule.integer) parts.push('an integer');
   else parts.push('a finite number');
   if (rule.positive) parts.push('> 0');
-  if (rule.min !== undefined) parts.push(`≥ ${rule.min}`);
-  if (rule.max !== undefined) parts.push(`≤ ${rule.max}`);
+  const [lower, upper] = rule.exclusive ? ['>', '<'] : ['≥', '≤'];
+  if (rule.exclusive && rule.min !== undefined && rule.max !== undefined) {
+    parts.push(`in the open interval (${rule.min}, ${rule.max})`);
+  } else {
+    if (rule.min !== undefined) parts.push(`${lower} ${rule.min}`);
+    if (rule.max !== undefined) parts.push(`${upper} ${rule.max}`);
+  }
   const expected = parts.join(' ');
   if (typeof value !== 'number' || !Number.isFinite(value))
     throw new InvalidArgumentError(fn, parameter, expected, value);
   if (rule.integer && !Number.isInteger(value))
     throw new InvalidArgumentError(fn, parameter, expected, value);
   if (rule.positive && value <= 0) throw new InvalidArgumentError(fn, parameter, expected, value);
-  if (rule.min !== undefined && value < rule.min)
+  if (rule.min !== undefined && (value < rule.min || (rule.exclusive === true && value === rule.min)))
     throw new InvalidArgumentError(fn, parameter, expected, value);
-  if (rule.max !== undefined && value > rule.max)
+  if (rule.max !== undefined && (value > rule.max || (rule.exclusive === true && value === rule.max)))
     throw new InvalidArgumentError(fn, parameter, expected, value);
 }
 

@@ -199,9 +199,12 @@ export const NON_BOOLEANS: readonly unknown[] = Object.freeze(['yes', 'true', 1,
  * fraction for integers, 0 and −1 when it must be positive, `min − 1` and `max + 1`.
  */
 export function invalidNumberArbitrary(
-  rule: { integer?: boolean; positive?: boolean; min?: number; max?: number } = {},
+  rule: { integer?: boolean; positive?: boolean; min?: number; max?: number; exclusive?: boolean } = {},
 ): fc.Arbitrary<unknown> {
   const values: unknown[] = [...NON_NUMBERS];
+  // An open interval rejects its endpoints.
+  if (rule.exclusive && rule.min !== undefined) values.push(rule.min);
+  if (rule.exclusive && rule.max !== undefined) values.push(rule.max);
   if (rule.integer) values.push((rule.min ?? 0) + 1.5);
   if (rule.positive) values.push(0, -1);
   if (rule.min !== undefined) values.push(rule.min - (rule.integer ? 1 : Math.max(1e-3, Math.abs(rule.min))));

@@ -16,6 +16,7 @@ export interface OptionSpecLike {
   readonly min?: number;
   readonly max?: number;
   readonly positive?: boolean;
+  readonly exclusive?: boolean;
   readonly values?: readonly string[];
 }
 
@@ -32,18 +33,18 @@ export interface SchemaArbitraryOptions {
   omit?: readonly string[];
   /** Longest generated integer list (default 4). */
   maxListLength?: number;
-  /**
-   * Keep non-integer numbers strictly inside their bounds (for options documented as open intervals, such as
-   * entmax's α in (1.01, 2), whose schema can only state inclusive bounds). Default false: bounds included.
-   */
-  interior?: boolean;
 }
 
-function numberArbitrary(spec: OptionSpecLike, span: number, interior: boolean): fc.Arbitrary<number> {
+function numberArbitrary(spec: OptionSpecLike, span: number): fc.Arbitrary<number> {
+  // An open interval (min, max): non-integers strictly inside; integers one step in.
+  const interior = spec.exclusive === true;
   const positive = spec.positive === true;
   if (spec.integer) {
-    const lo = Math.max(spec.min ?? (positive ? 1 : 0), positive ? 1 : Number.NEGATIVE_INFINITY);
-    const hi = Math.min(spec.max ?? lo + span, lo + span);
+    const lo = Math.max(
+      (spec.min ?? (positive ? 1 : 0)) + (interior ? 1 : 0),
+      positive ? 1 : Number.NEGATIVE_INFINITY,
+    );
+    const hi = Math.min((spec.max ?? lo + span) - (interior ? 1 : 0), lo + span);
     return fc.integer({ min: Math.ceil(lo), max: Math.max(Math.ceil(lo), Math.floor(hi)) });
   }
   const lo = Math.max(spec.min ?? 0, positive ? 1e-3 : Number.NEGATIVE_INFINITY);
@@ -62,12 +63,12 @@ function numberArbitrary(spec: OptionSpecLike, span: number, interior: boolean):
 /** An arbitrary of valid values of one spec (undefined when it cannot generate one: a free string). */
 export function validOptionValueArbitrary(
   spec: OptionSpecLike,
-  options: { span?: number; maxListLength?: number; interior?: boolean } = {},
+  options: { span?: number; maxListLength?: number } = {},
 ): fc.Arbitrary<unknown> | undefined {
   const span = options.span ?? 16;
   switch (spec.type) {
     case 'number':
-      return numberArbitrary(spec, span, options.interior === true);
+      return numberArbitrary(spec, span);
     case 'boolean':
       return fc.boolean();
     case 'enum':
@@ -88,6 +89,7 @@ export function invalidOptionValueArbitrary(spec: OptionSpecLike): fc.Arbitrary<
       return invalidNumberArbitrary({
         ...(spec.integer ? { integer: true } : {}),
         ...(spec.positive ? { positive: true } : {}),
+        ...(spec.exclusive ? { exclusive: true } : {}),
         ...(spec.min === undefined ? {} : { min: spec.min }),
         ...(spec.max === undefined ? {} : { max: spec.max }),
       });
@@ -135,7 +137,6 @@ export function validOptionsArbitrary(
       validOptionValueArbitrary(spec, {
         ...(options.span === undefined ? {} : { span: options.span }),
         ...(options.maxListLength === undefined ? {} : { maxListLength: options.maxListLength }),
-        ...(options.interior ? { interior: true } : {}),
       });
     if (value === undefined) continue;
     entries[key] = fc.option(value, { nil: undefined, freq: spec.default === undefined ? 5 : 2 });

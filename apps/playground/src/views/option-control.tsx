@@ -37,14 +37,17 @@ export function OptionControl({ name, spec, raw, onChange }: OptionControlProps)
       const step = spec.integer ? 1 : 'any';
       // A slider always shows some value: only for a bounded option that has a default.
       const bounded = spec.min !== undefined && spec.max !== undefined && spec.default !== undefined;
+      // An open interval (min, max) keeps the slider's ends one step inside it.
+      const inset =
+        spec.exclusive && bounded ? (spec.integer ? 1 : ((spec.max ?? 1) - (spec.min ?? 0)) / 100) : 0;
       return (
         <div className="ea-control">
           {label}{' '}
           <input
             id={id}
             type={bounded ? 'range' : 'number'}
-            min={spec.min}
-            max={spec.max}
+            min={spec.min === undefined ? undefined : spec.min + inset}
+            max={spec.max === undefined ? undefined : spec.max - inset}
             step={bounded && !spec.integer ? ((spec.max ?? 1) - (spec.min ?? 0)) / 100 : step}
             value={value}
             placeholder={bounded ? undefined : 'unset'}

@@ -14,8 +14,10 @@ export interface NumberOption extends OptionBase<number> {
   readonly integer?: boolean;
   readonly min?: number;
   readonly max?: number;
-  /** Larger than `min` (strict), e.g. a temperature. */
+  /** Larger than 0 (strict), e.g. a temperature. */
   readonly positive?: boolean;
+  /** `min` and `max` are excluded: the open interval (min, max), e.g. entmax's α in (1.01, 2). */
+  readonly exclusive?: boolean;
 }
 /** A boolean option. */
 export interface BooleanOption extends OptionBase<boolean> {
@@ -113,6 +115,7 @@ export function checkOption(fn: string, parameter: string, spec: OptionSpec, val
       assertNumber(fn, parameter, value, {
         ...(spec.integer ? { integer: true } : {}),
         ...(spec.positive ? { positive: true } : {}),
+        ...(spec.exclusive ? { exclusive: true } : {}),
         ...(spec.min === undefined ? {} : { min: spec.min }),
         ...(spec.max === undefined ? {} : { max: spec.max }),
       });
