@@ -15,6 +15,13 @@ export const heapBase: usize = __heap_base;
 
 // Kernels kept in files of their own, compiled into this one module all the same (shared helpers inline).
 export { addInto, attentionBackward, attentionBackwardScratchBytes } from './attention-backward';
+export {
+  blockSparseAttentionBackward,
+  blockSparseBackwardDq,
+  blockSparseBackwardRowStats,
+  blockSparseBackwardScratchBytes,
+  packRowTiles,
+} from './block-sparse-backward';
 
 /** Query rows per tile (register tiling of q·kᵀ and p·v). */
 const R: i32 = 4;

@@ -14,6 +14,7 @@
  * @packageDocumentation
  */
 import { blockSparseAttentionWasm } from './block-sparse-attention/wasm.js';
+import { blockSparseAttentionGradWasm } from './block-sparse-attention/wasm-grad.js';
 import { blockSparseAttentionWebGL } from './block-sparse-attention/webgl.js';
 import { blockSparseAttentionWebGPU } from './block-sparse-attention/webgpu.js';
 import { blockSparseAttentionGradWebGPU } from './block-sparse-attention/webgpu-grad.js';
@@ -39,6 +40,7 @@ export const WASM_KERNEL_IMPLEMENTATIONS: readonly KernelImplementation<'wasm'>[
     fusedAttentionWasm,
     fusedAttentionGradWasm,
     blockSparseAttentionWasm,
+    blockSparseAttentionGradWasm,
     causalLinearAttentionWasm,
     ropeWasm,
     ternaryMatMulWasm,
