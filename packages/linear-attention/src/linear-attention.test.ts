@@ -8,9 +8,9 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { favorFeatures } from './favor-features.js';
 import { eluPlusOne, type FeatureMap, favorPlus, relu } from './feature-maps.js';
 import { linearAttention } from './linear-attention.js';
+import { linear64 as linearDefinition64 } from './test-support/float64.js';
 
 interface Shape {
   batch: number;
@@ -22,32 +22,7 @@ interface Shape {
   dv: number;
 }
 
-/** φ in float64, written from the papers' definitions (FAVOR+ without any stabiliser). */
-function phi64(map: FeatureMap, x: ArrayLike<number>, d: number): (row: number) => Float64Array {
-  if (map.kind === 'elu-plus-one') {
-    return (r) =>
-      Float64Array.from({ length: d }, (_, t) => {
-        const a = x[r * d + t]!;
-        return a > 0 ? a + 1 : Math.exp(a);
-      });
-  }
-  if (map.kind === 'relu')
-    return (r) => Float64Array.from({ length: d }, (_, t) => Math.max(0, x[r * d + t]!));
-  const w = favorFeatures(d, map);
-  const m = w.length / d;
-  const s = d ** -0.25;
-  return (r) => {
-    let sq = 0;
-    for (let t = 0; t < d; t++) sq += (x[r * d + t]! * s) ** 2;
-    return Float64Array.from({ length: m }, (_, f) => {
-      let dot = 0;
-      for (let t = 0; t < d; t++) dot += w[f * d + t]! * x[r * d + t]! * s;
-      return Math.exp(dot - sq / 2) / Math.sqrt(m);
-    });
-  };
-}
-
-/** The dense definition: out_i = Σ_j (φ(q_i)·φ(k_j)) v_j / max(Σ_j φ(q_i)·φ(k_j), eps), float64 loops. */
+/** The float64 definition (test-support) on this file's shape. */
 function linear64(
   map: FeatureMap,
   q: ArrayLike<number>,
@@ -55,37 +30,17 @@ function linear64(
   v: ArrayLike<number>,
   s: Shape,
   causal: boolean,
-  eps = 1e-12,
 ): Float64Array {
-  const heads = s.kvHeads * s.group;
-  // Features once per row (the definition is per pair; this only avoids recomputing them).
-  const features = (x: ArrayLike<number>, rows: number) => {
-    const phi = phi64(map, x, s.d);
-    return Array.from({ length: rows }, (_, r) => phi(r));
+  const shape = {
+    batch: s.batch,
+    heads: s.kvHeads * s.group,
+    kvHeads: s.kvHeads,
+    qLen: s.qLen,
+    kvLen: s.kvLen,
+    headDim: s.d,
+    valueDim: s.dv,
   };
-  const phiQ = features(q, s.batch * heads * s.qLen);
-  const phiK = features(k, s.batch * s.kvHeads * s.kvLen);
-  const out = new Float64Array(s.batch * heads * s.qLen * s.dv);
-  for (let b = 0; b < s.batch; b++)
-    for (let h = 0; h < heads; h++) {
-      const kh = Math.floor(h / s.group);
-      for (let i = 0; i < s.qLen; i++) {
-        const fq = phiQ[(b * heads + h) * s.qLen + i]!;
-        let den = 0;
-        const num = new Float64Array(s.dv);
-        for (let j = 0; j < s.kvLen; j++) {
-          if (causal && j > i + s.kvLen - s.qLen) continue;
-          const fk = phiK[(b * s.kvHeads + kh) * s.kvLen + j]!;
-          let w = 0;
-          for (let f = 0; f < fq.length; f++) w += fq[f]! * fk[f]!;
-          den += w;
-          for (let c = 0; c < s.dv; c++) num[c]! += w * v[((b * s.kvHeads + kh) * s.kvLen + j) * s.dv + c]!;
-        }
-        for (let c = 0; c < s.dv; c++)
-          out[((b * heads + h) * s.qLen + i) * s.dv + c] = num[c]! / Math.max(den, eps);
-      }
-    }
-  return out;
+  return linearDefinition64(map, { q, k, v }, shape, causal);
 }
 
 const shapeArb = fc.record({

@@ -10,47 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { nystromAttention } from './nystrom-attention.js';
+import { type Mat, mul, pinv64, segmentMeans, softmaxRows, transpose } from './test-support/float64.js';
 
-type Mat = Float64Array[];
-const mul = (a: Mat, b: Mat): Mat =>
-  a.map((row) => {
-    const out = new Float64Array(b[0]!.length);
-    row.forEach((x, k) => {
-      for (let j = 0; j < out.length; j++) out[j]! += x * b[k]![j]!;
-    });
-    return out;
-  });
-const softmaxRows = (a: Mat): Mat =>
-  a.map((row) => {
-    const max = Math.max(...row);
-    const e = row.map((x) => Math.exp(x - max));
-    const z = e.reduce((s, x) => s + x, 0);
-    return e.map((x) => x / z);
-  });
-const transpose = (a: Mat): Mat =>
-  Array.from({ length: a[0]!.length }, (_, j) => Float64Array.from(a, (row) => row[j]!));
 const scores = (a: Mat, b: Mat, s: number): Mat => mul(a, transpose(b)).map((r) => r.map((x) => x * s));
-/** Means of balanced segments [⌊s·n/m⌋, ⌊(s+1)·n/m⌋), written out independently of the library's matrix. */
-const segmentMeans = (x: Mat, m: number): Mat =>
-  Array.from({ length: m }, (_, s) => {
-    const from = Math.floor((s * x.length) / m);
-    const to = Math.floor(((s + 1) * x.length) / m);
-    const out = new Float64Array(x[0]!.length);
-    for (let j = from; j < to; j++) for (let t = 0; t < out.length; t++) out[t]! += x[j]![t]! / (to - from);
-    return out;
-  });
-/** The paper's iteration in float64. */
-function pinv64(a: Mat, iterations: number): Mat {
-  const n1 = Math.max(...a[0]!.map((_, j) => a.reduce((s, r) => s + Math.abs(r[j]!), 0)));
-  const nInf = Math.max(...a.map((r) => r.reduce((s, x) => s + Math.abs(x), 0)));
-  let z = transpose(a).map((r) => r.map((x) => x / (n1 * nInf)));
-  const shifted = (c: number, x: Mat) => x.map((r, i) => r.map((v, j) => (i === j ? c : 0) - v));
-  for (let it = 0; it < iterations; it++) {
-    const az = mul(a, z);
-    z = mul(z, shifted(13, mul(az, shifted(15, mul(az, shifted(7, az)))))).map((r) => r.map((x) => x / 4));
-  }
-  return z;
-}
 const rows = (data: Float64Array, offset: number, n: number, d: number): Mat =>
   Array.from({ length: n }, (_, i) => data.slice((offset + i) * d, (offset + i + 1) * d));
 
