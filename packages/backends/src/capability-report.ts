@@ -36,8 +36,18 @@ export interface CapabilityReport {
     /** Threads this package's kernels run on (0 when not loaded). */
     kernelThreads: number;
   };
-  /** For every kernel contract: a registered kernel on the active backend ('kernel'), or the reference. */
+  /**
+   * For every kernel contract, forward and backward (`EAFusedAttentionGrad`, …): a registered kernel on the
+   * active backend ('kernel'), or the tfjs-ops reference.
+   */
   kernels: Record<string, 'kernel' | 'reference'>;
+  /**
+   * For every forward contract: how training differentiates it on the active backend ({@link gradientCoverage}):
+   * 'kernel' when its gradient runs kernels (e.g. `EAFusedAttention` on `wasm`/`cpu` and `webgpu`, whose
+   * backward kernels are registered), 'reference' when it runs tfjs ops — on `webgl`, the attention
+   * gradients run their backward contracts' tfjs-ops references (O(N²) memory), as issue 18 allows.
+   */
+  gradients: Record<string, 'kernel' | 'reference'>;
 }
 
 /**
@@ -113,6 +123,48 @@ export function kernelCoverage(backendName: string): Record<string, 'kernel' | '
   const out: Record<string, 'kernel' | 'reference'> = {};
   const names = new Set([...listKernelContracts(), ...KERNEL_IMPLEMENTATIONS.map((k) => k.contract.name)]);
   for (const name of names) out[name] = hasKernelFor({ name }, backendName) ? 'kernel' : 'reference';
+  return out;
+}
+
+/**
+ * How training differentiates each forward kernel contract on a backend — 'kernel' when the backward runs
+ * kernels, 'reference' when it runs tfjs ops:
+ *
+ * - a contract without a registered gradient (`tf.getGradient`) runs its reference while a gradient tape
+ *   records (core's "no tape breaks"): 'reference';
+ * - a contract whose gradient runs backward contracts (the implementations that declare `gradientOf` it, such
+ *   as `EAFusedAttentionGrad` for `EAFusedAttention`): 'kernel' when it and each of them have a kernel on the
+ *   backend; without one, that backward contract runs its tfjs-ops reference (`webgl` has no attention
+ *   backward kernels);
+ * - a contract whose gradient has no backward contract of its own runs through its forward kernel (RoPE:
+ *   the rotation by −θ; causal linear attention: its scans; ternary matmul: the transposed product):
+ *   'kernel' when it has one.
+ *
+ * Backward contracts themselves are not keys (see {@link kernelCoverage} for them).
+ *
+ * @example
+ * ```ts
+ * gradientCoverage('webgl'); // { EAFusedAttention: 'reference', EARope: 'kernel', … } with /webgl's kernels
+ * ```
+ */
+export function gradientCoverage(backendName: string): Record<string, 'kernel' | 'reference'> {
+  const backwardOf = new Map<string, Set<string>>();
+  for (const k of KERNEL_IMPLEMENTATIONS) {
+    if (k.gradientOf === undefined) continue;
+    const set = backwardOf.get(k.gradientOf.name) ?? new Set<string>();
+    set.add(k.contract.name);
+    backwardOf.set(k.gradientOf.name, set);
+  }
+  const backward = new Set([...backwardOf.values()].flatMap((set) => [...set]));
+  const names = new Set([...listKernelContracts(), ...KERNEL_IMPLEMENTATIONS.map((k) => k.contract.name)]);
+  const out: Record<string, 'kernel' | 'reference'> = {};
+  for (const name of [...names].sort()) {
+    if (backward.has(name)) continue;
+    const runs = [name, ...(backwardOf.get(name) ?? [])];
+    const fast =
+      tf.getGradient(name) !== undefined && runs.every((n) => hasKernelFor({ name: n }, backendName));
+    out[name] = fast ? 'kernel' : 'reference';
+  }
   return out;
 }
 

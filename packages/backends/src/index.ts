@@ -10,6 +10,7 @@ export {
   type BackendName,
   type CapabilityReport,
   detectEnvironment,
+  gradientCoverage,
   kernelCoverage,
   wasmRelaxedSimdSupported,
   wasmSimdSupported,

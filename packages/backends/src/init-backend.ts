@@ -9,6 +9,7 @@ import {
   type BackendName,
   type CapabilityReport,
   detectEnvironment,
+  gradientCoverage,
   kernelCoverage,
   tfjsWasmThreads,
   wasmRelaxedSimdSupported,
@@ -202,5 +203,6 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Cap
       kernelThreads,
     },
     kernels: kernelCoverage(chosen),
+    gradients: gradientCoverage(chosen),
   };
 }

@@ -32,6 +32,11 @@ export interface KernelImplementation<B extends KernelBackend = KernelBackend> {
   /** The core contract it implements (its `name` is the tfjs kernel name). */
   readonly contract: { readonly name: string };
   readonly backend: B;
+  /**
+   * For a backward kernel (e.g. `EAFusedAttentionGrad`): the forward contract whose registered gradient runs
+   * it. The capability report reads it to tell, per backend, whether training a contract runs kernels.
+   */
+  readonly gradientOf?: { readonly name: string };
   /** The tfjs kernel function, made once per registration with the backend's runtime. */
   setup(runtime: KernelRuntimes[B]): tf.KernelFunc;
 }

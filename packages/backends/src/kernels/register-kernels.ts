@@ -111,7 +111,9 @@ export function registerWebGLKernels(): string[] {
 /**
  * Registers the WGSL kernels of core's kernel contracts for tfjs's `webgpu` backend with the public
  * `tf.registerKernel`: `EAFusedAttention`, `EABlockSparseAttention`, `EACausalLinearAttention`, `EARope`
- * and `EATernaryMatMul` (every contract core defines). Idempotent:
+ * and `EATernaryMatMul` (every forward contract core defines), and the attention backward kernels
+ * `EAFusedAttentionGrad` and `EABlockSparseAttentionGrad` (FlashAttention-2's backward), so training runs
+ * through WGSL. Idempotent:
  * a kernel already registered for `webgpu` is left as it is. Returns the names it registered.
  *
  * @example

@@ -1,4 +1,8 @@
-import { type BlockSparseAttentionAttrs, blockSparseAttentionGradKernel } from '@efficient-attention/core';
+import {
+  type BlockSparseAttentionAttrs,
+  blockSparseAttentionGradKernel,
+  blockSparseAttentionKernel,
+} from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   AttentionRowStatsProgram,
@@ -417,6 +421,7 @@ export class BlockSparseAttentionGradKVProgram implements WebGPUProgramSpec {
 export const blockSparseAttentionGradWebGPU = defineKernelImplementation({
   contract: blockSparseAttentionGradKernel,
   backend: 'webgpu',
+  gradientOf: blockSparseAttentionKernel,
   setup:
     () =>
     ({ inputs, attrs, backend }) => {

@@ -1,4 +1,8 @@
-import { type FusedAttentionAttrs, fusedAttentionGradKernel } from '@efficient-attention/core';
+import {
+  type FusedAttentionAttrs,
+  fusedAttentionGradKernel,
+  fusedAttentionKernel,
+} from '@efficient-attention/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import {
   AttentionRowStatsProgram,
@@ -376,6 +380,7 @@ function hasShape(t: tf.TensorInfo | undefined, shape: number[]): boolean {
 export const fusedAttentionGradWebGPU = defineKernelImplementation({
   contract: fusedAttentionGradKernel,
   backend: 'webgpu',
+  gradientOf: fusedAttentionKernel,
   setup:
     () =>
     ({ inputs, attrs, backend }) => {
