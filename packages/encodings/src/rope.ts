@@ -54,7 +54,8 @@ type Role = 'query' | 'key';
  * Tables: cos and sin of every (position, pair) are computed in float64 once and cached as float32
  * tensors per backend, growing by doubling with the largest position seen; `dispose()` frees them.
  * Each call slices (offset) or gathers (explicit positions) its rows and runs core's `EARope` kernel
- * contract, so a backend that registers a fused kernel is used automatically. Gradients flow to q and k.
+ * contract, so a backend that registers a fused kernel is used automatically, in training too (the kernel's
+ * registered gradient is the rotation by −θ through the same kernel). Gradients flow to q and k.
  *
  * @example
  * ```ts

@@ -77,8 +77,10 @@ export function resolveLinearOptions(
  * core's `EACausalLinearAttention` kernel (chunked prefix sums; a registered backend kernel is used when there
  * is one). Shapes: q `[batch, heads, qLen, d]`, k `[batch, kvHeads, kvLen, d]`, v `[batch, kvHeads, kvLen,
  * dv]` → `[batch, heads, qLen, dv]`. No `scale` option: elu+1 and ReLU have none, FAVOR+ builds `1/√d` into φ.
- * Gradients flow to q, k, v (the backward pass is O(N) in memory except the chunk-gradient padding noted on
- * the kernel). For decoding one token at a time use {@link createLinearAttentionState}.
+ * Gradients flow to q, k, v: with a backend kernel registered, the causal form trains through the kernel's
+ * registered gradient (three more O(N) scans through the same kernel); without one, through tfjs autodiff of
+ * the chunked reference (O(N) memory except the chunk-gradient padding noted on the kernel). For decoding one
+ * token at a time use {@link createLinearAttentionState}.
  *
  * @example
  * ```ts

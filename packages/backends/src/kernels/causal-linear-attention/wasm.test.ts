@@ -1,4 +1,5 @@
 import { causalLinearAttentionKernel, hasKernelFor } from '@efficient-attention/core';
+import { linearAttention } from '@efficient-attention/linear-attention';
 import {
   describeBackends,
   expectNoLeaks,
@@ -171,6 +172,34 @@ for (const threads of [1, 2]) {
         });
         tf.dispose([phiQ.tensor, phiK.tensor, v.tensor, w.tensor]);
       });
+    });
+
+    it('trains causal linearAttention (grouped-query heads, qLen ≠ kvLen) as its reference path does', async () => {
+      // The mechanism pads, repeats kv heads and maps features around the kernel: its gradients through the
+      // kernel's registered gradient equal tfjs autodiff of the chunked reference (kernels unregistered).
+      const q = seededTensor([1, 4, 23, 8], 301).tensor;
+      const k = seededTensor([1, 2, 31, 8], 302).tensor;
+      const v = seededTensor([1, 2, 31, 6], 303).tensor;
+      const dOut = seededTensor([1, 4, 23, 6], 304).tensor;
+      const grads = () =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          linearAttention(a, b, c, { causal: true, chunkSize: 8 }),
+        )([q, k, v], dOut);
+      expectNoLeaks(() => grads());
+      const fast = grads();
+      let reference: tf.Tensor[] = [];
+      unregisterWasmKernels();
+      try {
+        expect(hasKernelFor(causalLinearAttentionKernel, backend)).toBe(false);
+        reference = grads();
+      } finally {
+        await registerWasmKernels({ threads });
+      }
+      // Both float32; the kernel scans position by position, the reference chunk by chunk.
+      fast.forEach((g, i) => {
+        expectTensorsClose(g, reference[i]!, { atol: 1e-5, rtol: 1e-4 });
+      });
+      tf.dispose([q, k, v, dOut, ...fast, ...reference]);
     });
 
     it('returns 0, not NaN, where the normaliser is 0 (eps floor)', () => {
