@@ -52,6 +52,86 @@ function setBackwardScratch(scratch: usize, dp: i32, dvp: i32): void {
   dvt = dkt + <usize>(dp * ROW);
 }
 
+/**
+ * Rows [planes][qLen][padded] (padded a multiple of 4) into groups of 4 rows stored dimension-major,
+ * [planes][qLen4 / 4][padded][4], times `factor` (padding rows 0): the layout qT and dOT take. Full groups
+ * go through a 4 × 4 transpose in registers.
+ */
+export function packRowGroups(
+  src: usize,
+  dstAt: usize,
+  planes: i32,
+  qLen: i32,
+  padded: i32,
+  factor: f32,
+): void {
+  const qLen4 = (qLen + 3) & ~3;
+  const rowBytes = (<usize>padded) << 2;
+  const f = f32x4.splat(factor);
+  for (let p = 0; p < planes; p++) {
+    const s = src + <usize>p * <usize>qLen * rowBytes;
+    const d = dstAt + <usize>p * <usize>qLen4 * rowBytes;
+    for (let g0 = 0; g0 < qLen4; g0 += 4) {
+      const rows = min(4, qLen - g0);
+      const r0p = s + <usize>g0 * rowBytes;
+      const gb = d + <usize>g0 * rowBytes;
+      if (rows === 4) {
+        for (let dd = 0; dd < padded; dd += 4) {
+          const at = (<usize>dd) << 2;
+          const r0 = v128.load(r0p + at);
+          const r1 = v128.load(r0p + rowBytes + at);
+          const r2 = v128.load(r0p + 2 * rowBytes + at);
+          const r3 = v128.load(r0p + 3 * rowBytes + at);
+          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+          const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          const o = gb + ((<usize>dd) << 4);
+          v128.store(o, f32x4.mul(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), f));
+          v128.store(o, f32x4.mul(v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), f), 16);
+          v128.store(o, f32x4.mul(v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), f), 32);
+          v128.store(o, f32x4.mul(v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), f), 48);
+        }
+      } else {
+        for (let dd = 0; dd < padded; dd++) {
+          for (let ri = 0; ri < 4; ri++) {
+            const x: f32 =
+              ri < rows ? load<f32>(r0p + <usize>ri * rowBytes + ((<usize>dd) << 2)) * factor : 0;
+            store<f32>(gb + ((<usize>(dd * 4 + ri)) << 2), x);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * D = rowsum(dO ∘ O) per row: `a`, `b` [planes][qLen][padded] (padded a multiple of 4) → delta
+ * [planes][qLen4] (padding rows 0).
+ */
+export function rowDeltas(a: usize, b: usize, delta: usize, planes: i32, qLen: i32, padded: i32): void {
+  const qLen4 = (qLen + 3) & ~3;
+  const rowBytes = (<usize>padded) << 2;
+  for (let p = 0; p < planes; p++) {
+    for (let i = 0; i < qLen4; i++) {
+      let sum: f32 = 0;
+      if (i < qLen) {
+        const at = (<usize>p * <usize>qLen + <usize>i) * rowBytes;
+        let acc = f32x4.splat(0);
+        for (let e = 0; e < padded; e += 4) {
+          const o = at + ((<usize>e) << 2);
+          acc = madd(v128.load(a + o), v128.load(b + o), acc);
+        }
+        sum =
+          f32x4.extract_lane(acc, 0) +
+          f32x4.extract_lane(acc, 1) +
+          (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+      }
+      store<f32>(delta + ((<usize>p * <usize>qLen4 + <usize>i) << 2), sum);
+    }
+  }
+}
+
 /** dst[i] += src[i] for n float32 values (a multiple of 4): the threads' dQ accumulators summed. */
 export function addInto(dstAt: usize, src: usize, n: i32): void {
   for (let i = 0; i < n; i += 4) {

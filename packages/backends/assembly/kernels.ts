@@ -14,7 +14,13 @@
 export const heapBase: usize = __heap_base;
 
 // Kernels kept in files of their own, compiled into this one module all the same (shared helpers inline).
-export { addInto, attentionBackward, attentionBackwardScratchBytes } from './attention-backward';
+export {
+  addInto,
+  attentionBackward,
+  attentionBackwardScratchBytes,
+  packRowGroups,
+  rowDeltas,
+} from './attention-backward';
 export {
   blockSparseAttentionBackward,
   blockSparseBackwardDq,

@@ -73,6 +73,38 @@ const ATTENTION_BACKWARD_SCRATCH_BYTES = wasmFunction('attentionBackwardScratchB
  */
 const ADD_INTO = wasmFunction('addInto', ['dstAt', 'src', 'n'] as const);
 
+/**
+ * `packRowGroups` — rows `[planes, qLen, padded]` into groups of 4 rows stored dimension-major,
+ * `[planes, qLen4 / 4, padded, 4]`, times `factor` (padding rows 0).
+ *
+ * | parameter | meaning |
+ * | --- | --- |
+ * | `src`, `dstAt` | byte offsets of the rows and of the packed groups |
+ * | `planes`, `qLen` | planes and rows per plane |
+ * | `padded` | row width, a multiple of 4 |
+ * | `factor` | multiplier |
+ */
+const PACK_ROW_GROUPS = wasmFunction('packRowGroups', [
+  'src',
+  'dstAt',
+  'planes',
+  'qLen',
+  'padded',
+  'factor',
+] as const);
+
+/**
+ * `rowDeltas` — D = rowsum(a ∘ b) of rows `[planes, qLen, padded]` into `[planes, qLen4]` (padding rows 0).
+ *
+ * | parameter | meaning |
+ * | --- | --- |
+ * | `a`, `b` | byte offsets of dOut and out, row-major |
+ * | `delta` | byte offset of D |
+ * | `planes`, `qLen` | planes and rows per plane |
+ * | `padded` | row width, a multiple of 4 |
+ */
+const ROW_DELTAS = wasmFunction('rowDeltas', ['a', 'b', 'delta', 'planes', 'qLen', 'padded'] as const);
+
 const pad8 = (x: number) => Math.ceil(x / 8) * 8;
 
 /**
@@ -124,35 +156,48 @@ function fusedAttentionGradKernelFunc(rt: WasmRuntime): tf.KernelFunc {
     const deltaAt = arena.alloc(qRows4 * 4);
     const dkAt = arena.alloc(kRows * dp * 4);
     const dvAt = arena.alloc(kRows * dvp * 4);
-    const dqAt = Array.from({ length: rt.threads }, () => arena.alloc(qRows4 * dp * 4));
+    // One dq accumulator per thread, contiguous: before the run the block stages q, dOut and out row-major
+    // (when it is large enough; it is for dv ≤ threads·d), so that the packing runs in the module.
+    const dqBytes = qRows4 * dp * 4;
+    const dqBlock = arena.alloc(rt.threads * dqBytes);
+    const dqAt = Array.from({ length: rt.threads }, (_, t) => dqBlock + t * dqBytes);
+    const qRows = planes * dims.qLen;
+    const stageBytes = qRows * Math.max(dp, dvp) * 4;
+    const stagingFits = 2 * stageBytes <= rt.threads * dqBytes;
+    const stageA = stagingFits ? dqBlock : arena.alloc(stageBytes);
+    const stageB = stagingFits ? dqBlock + stageBytes : arena.alloc(stageBytes);
     const scratchBytes = rt.call(ATTENTION_BACKWARD_SCRATCH_BYTES, { dp, dvp });
     const scratch = Array.from({ length: rt.threads }, () => arena.alloc(scratchBytes));
     const counter = arena.alloc(4);
     arena.i32(counter, 1)[0] = 0;
 
-    // Inputs in: q and dOut packed by groups of 4 rows, k and v row-major; D and L·log2 e per row.
-    const qValues = readInput(kb, q);
-    const dOutValues = readInput(kb, dOut);
-    packRowGroups(qValues, arena.f32(qT, qRows4 * dp), dims, dims.headDim, dp, scale * Math.LOG2E);
-    packRowGroups(dOutValues, arena.f32(dOT, qRows4 * dvp), dims, dims.valueDim, dvp, 1);
+    // Inputs in: q and dOut packed by groups of 4 rows, k and v row-major; D = rowsum(dOut ∘ out) and
+    // L·log2 e per row.
+    copyRowsIn(readInput(kb, q), arena.f32(stageA, qRows * dp), qRows, dims.headDim, dp);
+    rt.call(PACK_ROW_GROUPS, {
+      src: stageA,
+      dstAt: qT,
+      planes,
+      qLen: dims.qLen,
+      padded: dp,
+      factor: scale * Math.LOG2E,
+    });
+    copyRowsIn(readInput(kb, dOut), arena.f32(stageA, qRows * dvp), qRows, dims.valueDim, dvp);
+    copyRowsIn(readInput(kb, out), arena.f32(stageB, qRows * dvp), qRows, dims.valueDim, dvp);
+    rt.call(ROW_DELTAS, { a: stageA, b: stageB, delta: deltaAt, planes, qLen: dims.qLen, padded: dvp });
+    rt.call(PACK_ROW_GROUPS, { src: stageA, dstAt: dOT, planes, qLen: dims.qLen, padded: dvp, factor: 1 });
     copyRowsIn(readInput(kb, k), arena.f32(kAt, kRows * dp), kRows, dims.headDim, dp);
     copyRowsIn(readInput(kb, v), arena.f32(vAt, kRows * dvp), kRows, dims.valueDim, dvp);
-    const rowsFinite = rowStatistics(
-      readInput(kb, out),
-      dOutValues,
-      readInput(kb, logSumExp),
-      arena.f32(deltaAt, qRows4),
-      arena.f32(lseAt, qRows4),
-      dims,
-    );
-    for (const at of dqAt) arena.f32(at, qRows4 * dp).fill(0);
+    const lseFinite = scaleLogSumExp(readInput(kb, logSumExp), arena.f32(lseAt, qRows4), dims);
+    arena.f32(dqBlock, (rt.threads * dqBytes) / 4).fill(0);
     const finite =
-      rowsFinite &&
+      lseFinite &&
       [
         [qT, qRows4 * dp],
         [dOT, qRows4 * dvp],
         [kAt, kRows * dp],
         [vAt, kRows * dvp],
+        [deltaAt, qRows4],
       ].every(([x, n]) => rt.call(ALL_FINITE, { x: x!, n: n! }) === 1);
 
     rt.run(ATTENTION_BACKWARD, (t) => ({
@@ -188,7 +233,6 @@ function fusedAttentionGradKernelFunc(rt: WasmRuntime): tf.KernelFunc {
         dqValues.copyWithin(p * dims.qLen * dp, p * qLen4 * dp, (p * qLen4 + dims.qLen) * dp);
       }
     }
-    const qRows = planes * dims.qLen;
     return [
       writeOutput(kb, [...q.shape], dqValues, qRows, dims.headDim, dp),
       writeOutput(kb, [...k.shape], arena.f32(dkAt, kRows * dp), kRows, dims.headDim, dp),
@@ -198,56 +242,23 @@ function fusedAttentionGradKernelFunc(rt: WasmRuntime): tf.KernelFunc {
 }
 
 /**
- * Rows `[planes, qLen, width]` into groups of 4 rows stored dimension-major, `[planes, qLen4 / 4, padded, 4]`,
- * times `factor` (padding rows and dims 0): the layout the backward's q·kᵀ and dO·vᵀ tiles read.
+ * L·log2 e per row into `[planes, qLen4]` (padding rows 0). Returns whether no log-sum-exp is NaN or +∞
+ * (−∞, a row with no visible key, is fine).
  */
-function packRowGroups(
-  src: Float32Array | Int32Array,
-  dst: Float32Array,
-  dims: AttentionDims,
-  width: number,
-  padded: number,
-  factor: number,
-): void {
-  const planes = dims.batch * dims.heads;
-  const qLen4 = Math.ceil(dims.qLen / 4) * 4;
-  dst.fill(0);
-  for (let p = 0; p < planes; p++) {
-    for (let i = 0; i < dims.qLen; i++) {
-      const from = (p * dims.qLen + i) * width;
-      const to = (p * qLen4 + (i & ~3)) * padded + (i & 3);
-      for (let d = 0; d < width; d++) dst[to + 4 * d] = src[from + d]! * factor;
-    }
-  }
-}
-
-/**
- * D = rowsum(dOut ∘ out) (in float64) and L·log2 e per row into `[planes, qLen4]` buffers (padding rows 0).
- * Returns whether every D is finite and no log-sum-exp is NaN or +∞ (−∞, a row with no visible key, is fine).
- */
-function rowStatistics(
-  out: Float32Array | Int32Array,
-  dOut: Float32Array | Int32Array,
+function scaleLogSumExp(
   logSumExp: Float32Array | Int32Array,
-  delta: Float32Array,
   lse: Float32Array,
   dims: AttentionDims,
 ): boolean {
   const planes = dims.batch * dims.heads;
   const qLen4 = Math.ceil(dims.qLen / 4) * 4;
-  const dv = dims.valueDim;
-  delta.fill(0);
   lse.fill(0);
   let finite = true;
   for (let p = 0; p < planes; p++) {
     for (let i = 0; i < dims.qLen; i++) {
-      const row = p * dims.qLen + i;
-      let s = 0;
-      for (let e = 0; e < dv; e++) s += out[row * dv + e]! * dOut[row * dv + e]!;
-      const l = logSumExp[row]!;
-      delta[p * qLen4 + i] = s;
+      const l = logSumExp[p * dims.qLen + i]!;
       lse[p * qLen4 + i] = l * Math.LOG2E;
-      if (!Number.isFinite(s) || Number.isNaN(l) || l === Number.POSITIVE_INFINITY) finite = false;
+      if (Number.isNaN(l) || l === Number.POSITIVE_INFINITY) finite = false;
     }
   }
   return finite;
