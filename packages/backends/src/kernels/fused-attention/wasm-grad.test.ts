@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gradientCoverage } from '../../capability-report.js';
 import { enableNodeWasmRelaxedSimd } from '../../node-wasm-relaxed-simd.js';
 import type { KernelVariant } from '../../runtime/wasm/kernel-module.js';
 import { registerWasmKernels, unregisterWasmKernels } from '../../runtime/wasm/register-wasm-kernels.js';
@@ -155,6 +156,8 @@ describe('fusedAttentionGradWasm: the FlashAttention-2 backward in the WebAssemb
       it('is registered for wasm and cpu', () => {
         expect(hasKernelFor(fusedAttentionGradKernel, 'wasm')).toBe(true);
         expect(hasKernelFor(fusedAttentionGradKernel, 'cpu')).toBe(true);
+        // The capability report: training EAFusedAttention runs kernels both ways (gradientOf).
+        expect(gradientCoverage('wasm')[fusedAttentionKernel.name]).toBe('kernel');
       });
 
       [...FIXED_CASES, ...RANDOM_CASES].forEach((c, i) => {

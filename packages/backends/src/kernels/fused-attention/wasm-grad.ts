@@ -3,6 +3,7 @@ import {
   attentionDims,
   type FusedAttentionAttrs,
   fusedAttentionGradKernel,
+  fusedAttentionKernel,
 } from '@efficient-attention/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { ALL_FINITE } from '../../runtime/wasm/attention-buffers.js';
@@ -127,6 +128,7 @@ const pad8 = (x: number) => Math.ceil(x / 8) * 8;
 export const fusedAttentionGradWasm = defineKernelImplementation({
   contract: fusedAttentionGradKernel,
   backend: 'wasm',
+  gradientOf: fusedAttentionKernel,
   setup: (rt) => fusedAttentionGradKernelFunc(rt),
 });
 
