@@ -16,15 +16,17 @@ const report: CapabilityReport = {
     kernelThreads: 2,
   },
   kernels: { EARope: 'kernel', EAFusedAttention: 'kernel', EAFusedAttentionGrad: 'reference' },
+  gradients: { EARope: 'kernel', EAFusedAttention: 'reference' },
 };
 
 describe('describeCapabilities', () => {
-  it('prints the backend, how it was picked, the wasm facts and which contracts run a kernel', () => {
+  it('prints the backend, how it was picked, the wasm facts, which contracts run a kernel and train through one', () => {
     expect(describeCapabilities('auto', report)).toEqual([
       'backend wasm (--backend auto; tried wasm)',
       'wasm: SIMD yes, relaxed SIMD no, kernel build simd128, 2 kernel threads, tfjs-wasm 1 thread',
       'kernels: EAFusedAttention, EARope',
       'tfjs-ops reference: EAFusedAttentionGrad',
+      'gradients: through kernels EARope; through tfjs ops EAFusedAttention',
     ]);
   });
 

@@ -3,8 +3,8 @@ import type { BackendChoice } from './cli-options.js';
 
 /**
  * The capability report as the lines the CLI prints at start: the backend and how it was chosen, the
- * WebAssembly facts (SIMD, kernel build, threads) or the GPU's, and which kernel contracts run a fast
- * kernel and which their tfjs-ops reference.
+ * WebAssembly facts (SIMD, kernel build, threads) or the GPU's, which kernel contracts run a fast kernel and
+ * which their tfjs-ops reference, and which forward contracts train through kernels.
  *
  * @example
  * ```ts
@@ -38,6 +38,14 @@ export function describeCapabilities(requested: BackendChoice, report: Capabilit
   const reference = names.filter((n) => report.kernels[n] === 'reference');
   lines.push(`kernels: ${fast.length > 0 ? fast.join(', ') : 'none'}`);
   lines.push(`tfjs-ops reference: ${reference.length > 0 ? reference.join(', ') : 'none'}`);
+  // How training differentiates each forward contract here: through kernels, or tfjs ops.
+  const trained = Object.keys(report.gradients).sort();
+  const byKernel = trained.filter((n) => report.gradients[n] === 'kernel');
+  const byReference = trained.filter((n) => report.gradients[n] === 'reference');
+  lines.push(
+    `gradients: through kernels ${byKernel.length > 0 ? byKernel.join(', ') : 'none'}; ` +
+      `through tfjs ops ${byReference.length > 0 ? byReference.join(', ') : 'none'}`,
+  );
   return lines;
 }
 

@@ -18,6 +18,7 @@ const capabilities: CapabilityReport = {
   tried: [{ backend: 'wasm', ok: true }],
   wasm: { simd: true, relaxedSimd: false, kernelVariant: 'simd128', sharedMemory: true, kernelThreads: 2 },
   kernels: { EAFusedAttention: 'kernel', EAFusedAttentionGrad: 'reference' },
+  gradients: { EAFusedAttention: 'reference' },
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'experiments-results-'));
