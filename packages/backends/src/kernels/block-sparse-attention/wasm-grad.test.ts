@@ -1,5 +1,6 @@
 import {
   blockSparseAttentionGradKernel,
+  blockSparseAttentionKernel,
   hasKernelFor,
   InvalidArgumentError,
 } from '@efficient-attention/core';
@@ -21,6 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import * as fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gradientCoverage } from '../../capability-report.js';
 import { enableNodeWasmRelaxedSimd } from '../../node-wasm-relaxed-simd.js';
 import { registerWasmKernels, unregisterWasmKernels } from '../../runtime/wasm/register-wasm-kernels.js';
 import {
@@ -224,6 +226,9 @@ describe('blockSparseAttentionGradWasm', () => {
           const reg = await registerWasmKernels({ threads, simd });
           expect(reg.variant).toBe(simd);
           expect(hasKernelFor(blockSparseAttentionGradKernel, 'wasm')).toBe(true);
+          expect(hasKernelFor(blockSparseAttentionGradKernel, 'cpu')).toBe(true);
+          // The capability report: training EABlockSparseAttention runs kernels both ways (gradientOf).
+          expect(gradientCoverage('wasm')[blockSparseAttentionKernel.name]).toBe('kernel');
         });
         for (const c of CASES) {
           it(`equals the float64 gradient (${c.name})`, () => {

@@ -2,6 +2,7 @@ import {
   attentionDims,
   type BlockSparseAttentionAttrs,
   blockSparseAttentionGradKernel,
+  blockSparseAttentionKernel,
 } from '@efficient-attention/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { ALL_FINITE, loadAttentionOperands, PACK_KEYS } from '../../runtime/wasm/attention-buffers.js';
@@ -169,6 +170,7 @@ const DQ = wasmFunction('blockSparseBackwardDq', [
 export const blockSparseAttentionGradWasm = defineKernelImplementation({
   contract: blockSparseAttentionGradKernel,
   backend: 'wasm',
+  gradientOf: blockSparseAttentionKernel,
   setup: (rt) => blockSparseAttentionGradKernelFunc(rt),
 });
 
