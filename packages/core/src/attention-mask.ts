@@ -110,18 +110,21 @@ export class NonFiniteScoreRows {
 
   /** Records a chunk's scores `[.., rows, cols]` (and which keys are visible); returns them sanitised. */
   observe(scores: tf.Tensor, visible: tf.Tensor | undefined): tf.Tensor {
+    // The row flags and the select's condition come from a copy off the gradient tape: logical ops have no
+    // gradient, and recording them would break tf.grad through a call with non-finite inputs.
+    const values = tf.tensor(scores.dataSync(), scores.shape, scores.dtype);
     const vis = visible === undefined ? undefined : tf.broadcastTo(visible, scores.shape);
     const seen = (x: tf.Tensor) => tf.any(vis === undefined ? x : tf.logicalAnd(vis, x), -1, true);
     const or = (a: tf.Tensor | undefined, b: tf.Tensor) => (a === undefined ? b : tf.logicalOr(a, b));
     this.seesNaNOrPosInf = or(
       this.seesNaNOrPosInf,
-      seen(tf.logicalOr(tf.isNaN(scores), tf.equal(scores, Number.POSITIVE_INFINITY))),
+      seen(tf.logicalOr(tf.isNaN(values), tf.equal(values, Number.POSITIVE_INFINITY))),
     );
     // NaN ≠ −∞, so a NaN counts as "above −∞" here (its row is NaN anyway).
-    this.seesAboveNegInf = or(this.seesAboveNegInf, seen(tf.notEqual(scores, Number.NEGATIVE_INFINITY)));
+    this.seesAboveNegInf = or(this.seesAboveNegInf, seen(tf.notEqual(values, Number.NEGATIVE_INFINITY)));
     const any = vis === undefined ? tf.onesLike(this.seesAboveNegInf) : tf.any(vis, -1, true);
     this.seesAny = or(this.seesAny, any);
-    return tf.where(tf.isFinite(scores), scores, -3e38);
+    return tf.where(tf.isFinite(values), scores, -3e38);
   }
 
   /** `x` (`[.., rows, cols]`, rows as observed) with the rows the reference makes NaN set to NaN. */

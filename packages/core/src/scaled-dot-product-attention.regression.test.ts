@@ -4,7 +4,8 @@ import {
   fuzzAttentionInputs,
   referenceAttention,
 } from '@efficient-attention/test-utils';
-import { it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
 import { memoryEfficientAttention } from './memory-efficient-attention.js';
 import { scaledDotProductAttention } from './scaled-dot-product-attention.js';
 
@@ -39,5 +40,27 @@ describeBackends('attention with infinite q or k (fuzz regressions)', () => {
     } finally {
       x.dispose();
     }
+  });
+
+  // Found by the experiments' tests (a diverged run): with a NaN input, tf.grad through the tfjs-ops paths threw
+  // "gradient function not found for LogicalOr" (NonFiniteScoreRows' flags were on the tape). The flags are
+  // now computed off the tape: the gradient exists. (Through tfjs autograd a masked NaN key still reaches
+  // every row's dq by matMul's backward, 0 · NaN; the backward kernels keep it out — tested in backends.)
+  it('tf.grad through the tfjs-ops paths with a NaN key: a gradient, no tape error', () => {
+    const q = tf.randomNormal([1, 1, 4, 2], 0, 1, 'float32', 1);
+    const k = tf.tensor4d([0.1, 0.2, 0.3, 0.4, Number.NaN, 0.5, 0.6, 0.7], [1, 1, 4, 2]); // key 2 is NaN
+    const paths = {
+      sdpa: (x: tf.Tensor) => scaledDotProductAttention(x, k, k, { causal: true }),
+      memoryEfficient: (x: tf.Tensor) =>
+        memoryEfficientAttention(x, k, k, { causal: true, queryChunkSize: 2, keyChunkSize: 1 }),
+    };
+    for (const [name, f] of Object.entries(paths)) {
+      const g = tf.grad((x: tf.Tensor) => tf.sum(f(x)))(q);
+      const rows = g.arraySync() as number[][][][];
+      expect(g.shape, name).toEqual([1, 1, 4, 2]);
+      expect(rows[0]![0]![3]!.some(Number.isNaN), `${name} row 3 sees the NaN key`).toBe(true);
+      g.dispose();
+    }
+    tf.dispose([q, k]);
   });
 });
