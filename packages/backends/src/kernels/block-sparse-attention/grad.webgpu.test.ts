@@ -24,13 +24,15 @@ interface SparseGradCase extends GradCase {
   blockSize: number;
   /** One mask per head (Hm = heads) or one broadcast over heads (Hm = 1). */
   perHead: boolean;
+  /** One mask per batch element (Bm = batch) or one broadcast over the batch (Bm = 1). */
+  perBatch: boolean;
   /** Which keys each query sees (the mask compiled by brute force, and the float64 reference's predicate). */
   allowed: AllowedPredicate;
 }
 
 /**
- * A band with scattered keys and rows that see nothing (full, partial and skipped blocks): one mask for
- * the batch (Bm = 1), per head or broadcast over heads.
+ * A band with scattered keys and rows that see nothing (full, partial and skipped blocks), per batch element
+ * and head or broadcast over them.
  */
 const banded =
   (
@@ -39,11 +41,16 @@ const banded =
     density: number,
     causal: boolean,
     shift: number,
-    perHead: boolean,
+    per: { batch: boolean; head: boolean },
   ): AllowedPredicate =>
-  (_b, h, q, kv) =>
+  (b, h, q, kv) =>
     (!causal || kv <= q + shift) &&
-    bandedRandomAllowed(seed + (perHead ? 7 * h : 0), band, density)(0, 0, q, kv);
+    bandedRandomAllowed(seed + (per.head ? 7 * h : 0) + (per.batch ? 101 * b : 0), band, density)(
+      0,
+      0,
+      q,
+      kv,
+    );
 
 const CASES: SparseGradCase[] = [
   {
@@ -51,28 +58,32 @@ const CASES: SparseGradCase[] = [
     ...{ batch: 1, heads: 4, kvHeads: 2, qLen: 75, kvLen: 101, headDim: 64, valueDim: 64, causal: false },
     blockSize: 16,
     perHead: false,
-    allowed: banded(3, 9, 0.1, true, 101 - 75, false),
+    perBatch: false,
+    allowed: banded(3, 9, 0.1, true, 101 - 75, { batch: false, head: false }),
   },
   {
-    name: 'band per head, qLen > kvLen, bs 13, d 16, batch 2 (rows with no key)',
+    name: 'band per batch element and head, qLen > kvLen, bs 13, d 16 (rows with no key)',
     ...{ batch: 2, heads: 3, kvHeads: 1, qLen: 83, kvLen: 47, headDim: 16, valueDim: 16, causal: false },
     blockSize: 13,
     perHead: true,
-    allowed: banded(11, 4, 0.2, false, 0, true),
+    perBatch: true,
+    allowed: banded(11, 4, 0.2, false, 0, { batch: true, head: true }),
   },
   {
     name: 'sparse random per head, bs 128 (two key chunks per block), d 80',
     ...{ batch: 1, heads: 2, kvHeads: 2, qLen: 141, kvLen: 133, headDim: 80, valueDim: 80, causal: false },
     blockSize: 128,
     perHead: true,
-    allowed: banded(5, 0, 0.05, false, 0, true),
+    perBatch: false,
+    allowed: banded(5, 0, 0.05, false, 0, { batch: false, head: true }),
   },
   {
     name: 'head dims 6 / 10 (scalar variant), causal band, bs 16',
     ...{ batch: 1, heads: 2, kvHeads: 1, qLen: 50, kvLen: 50, headDim: 6, valueDim: 10, causal: false },
     blockSize: 16,
     perHead: false,
-    allowed: banded(2, 20, 0, true, 0, false),
+    perBatch: false,
+    allowed: banded(2, 20, 0, true, 0, { batch: false, head: false }),
   },
 ];
 
@@ -95,7 +106,8 @@ describe('EABlockSparseAttentionGrad on webgpu (WGSL FlashAttention-2 backward o
     'equals the float64 analytic gradient: %s',
     async (_, c, i) => {
       const x = gradInputs(c, 300 + i, c.allowed);
-      const mask = compileBlockMask(c.allowed, 1, c.perHead ? c.heads : 1, c.qLen, c.kvLen, c.blockSize);
+      const maskDims = [c.perBatch ? c.batch : 1, c.perHead ? c.heads : 1] as const;
+      const mask = compileBlockMask(c.allowed, ...maskDims, c.qLen, c.kvLen, c.blockSize);
       const before = tf.memory().numTensors;
       const inputs = { ...x.tensors(), ...mask };
       const attrs = { blockSize: c.blockSize, qLen: c.qLen, kvLen: c.kvLen, scale: x.scale };
@@ -111,7 +123,7 @@ describe('EABlockSparseAttentionGrad on webgpu (WGSL FlashAttention-2 backward o
   it('trains through the kernels: tf.grads of the forward kernel runs its logSumExp and the WGSL backward', async () => {
     const c = CASES[1]!;
     const x = gradInputs(c, 9, c.allowed);
-    const mask = compileBlockMask(c.allowed, 1, c.heads, c.qLen, c.kvLen, c.blockSize);
+    const mask = compileBlockMask(c.allowed, c.batch, c.heads, c.qLen, c.kvLen, c.blockSize);
     const before = tf.memory().numTensors;
     const { q, k, v, dOut, out, logSumExp } = x.tensors();
     tf.dispose([out, logSumExp]);
