@@ -6,7 +6,12 @@ import {
   ternaryMatMulKernel,
 } from '@efficient-attention/core';
 import { andMasks, causal, createBlockMask, slidingWindow } from '@efficient-attention/sparse-masks';
-import { expectNoLeaks, expectTensorsClose, seededTensor } from '@efficient-attention/test-utils';
+import {
+  expectNoLeaks,
+  expectTensorsClose,
+  referenceCausalLinearAttentionGrad,
+  seededTensor,
+} from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import * as fc from 'fast-check';
@@ -143,6 +148,34 @@ describe('the relaxed-SIMD build (kernels-relaxed.wasm)', () => {
     const out = causalLinearAttentionKernel.run({ phiQ, phiK, v }, attrs);
     expectTensorsClose(out, expected, { atol: 1e-5, rtol: 2e-4 });
     tf.dispose([phiQ, phiK, v, expected, out]);
+  });
+
+  it('causal linear attention trains through the relaxed kernel (float64 gradient, reverse scans included)', async () => {
+    await registerWasmKernels({ threads: 2, simd: 'relaxed-simd' });
+    const [b, h, n, f, dv] = [1, 2, 45, 6, 5];
+    const s = (seed: number, width: number) => seededTensor([b, h, n, width], seed);
+    const [q, k, v, w] = [s(71, f), s(72, f), s(73, dv), s(74, dv)];
+    const positive = (x: Float64Array) => Float64Array.from(x, (t) => Math.exp(t / 2));
+    const [qd, kd] = [positive(q.data), positive(k.data)];
+    const phiQ = tf.tensor(Float32Array.from(qd), q.shape);
+    const phiK = tf.tensor(Float32Array.from(kd), k.shape);
+    const attrs = { chunkSize: 16, eps: 1e-6 };
+    const want = referenceCausalLinearAttentionGrad(
+      { phiQ: qd, phiK: kd, v: v.data, planes: b * h, n, features: f, valueDim: dv },
+      w.data,
+      attrs,
+    );
+    expectNoLeaks(() => {
+      const grads = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+        tf.sum(tf.mul(w.tensor, causalLinearAttentionKernel.run({ phiQ: x, phiK: y, v: z }, attrs))),
+      )([phiQ, phiK, v.tensor]);
+      // float32 (fused multiply-adds) scans of ≤ 45 positions against float64.
+      expectTensorsClose(grads[0]!, want.dPhiQ, { atol: 2e-4, rtol: 1e-3 });
+      expectTensorsClose(grads[1]!, want.dPhiK, { atol: 2e-4, rtol: 1e-3 });
+      expectTensorsClose(grads[2]!, want.dV, { atol: 2e-4, rtol: 1e-3 });
+      return grads;
+    });
+    tf.dispose([q.tensor, k.tensor, v.tensor, w.tensor, phiQ, phiK]);
   });
 
   // i2s runs int8 lanes and the relaxed dot product when the activations fit in int8 (the contract), and
