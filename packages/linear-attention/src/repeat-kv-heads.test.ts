@@ -54,7 +54,9 @@ describeBackends('repeatKvHeads', () => {
       const grouped = grads(false);
       const explicit = grads(true);
       // Identical arithmetic up to the order of the group sum: float32 rounding only.
-      grouped.forEach((g, i) => expectTensorsClose(g, explicit[i]!, { atol: 1e-6, rtol: 1e-5 }));
+      grouped.forEach((g, i) => {
+        expectTensorsClose(g, explicit[i]!, { atol: 1e-6, rtol: 1e-5 });
+      });
       return [...grouped, ...explicit];
     });
     tf.dispose([q, k, v]);
