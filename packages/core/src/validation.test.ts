@@ -33,7 +33,9 @@ describe('validation helpers', () => {
     expect(() => assertNumber('f', 'n', 2, { min: 1.01, max: 2, exclusive: true })).toThrow(
       /`n` must be a finite number in the open interval \(1.01, 2\), received 2/,
     );
-    expect(() => assertNumber('f', 'n', 1.01, { min: 1.01, exclusive: true })).toThrow(/> 1.01, received 1.01/);
+    expect(() => assertNumber('f', 'n', 1.01, { min: 1.01, exclusive: true })).toThrow(
+      /> 1.01, received 1.01/,
+    );
     expect(() => assertNumber('f', 'n', 1.5, { min: 1.01, max: 2, exclusive: true })).not.toThrow();
   });
 

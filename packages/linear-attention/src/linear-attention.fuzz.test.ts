@@ -15,8 +15,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { favorFeatures } from './favor-features.js';
-import { eluPlusOne, type FeatureMap, favorPlus, relu } from './feature-maps.js';
+import { eluPlusOne, favorPlus, relu } from './feature-maps.js';
 import { linearAttention } from './linear-attention.js';
 import {
   createLinformerProjections,
@@ -26,15 +25,7 @@ import {
 } from './linformer.js';
 import { lshAttention } from './lsh-attention.js';
 import { nystromAttention } from './nystrom-attention.js';
-import {
-  linear64,
-  type Mat,
-  mul,
-  pinv64,
-  segmentMeans,
-  softmaxScores,
-  transpose,
-} from './test-support/float64.js';
+import { linear64, type Mat, mul, pinv64, segmentMeans, softmaxScores } from './test-support/float64.js';
 
 /**
  * Fuzz properties of linear-attention (issue 21): linear attention (ELU+1, ReLU, FAVOR+/Performer), Linformer
