@@ -147,7 +147,8 @@ export function addInto(dstAt: usize, src: usize, n: i32): void {
  * L has no NaN or +∞; otherwise the products over a tile with masked pairs select those pairs away instead of
  * multiplying them by P = 0 (0 · NaN would be NaN): a NaN reaches exactly the gradients the forward lets it
  * reach, and rows with no visible key get zero gradients. `dq` is this thread's accumulator (zeroed by the
- * caller); `dk`, `dv` are written whole, one key tile per work item.
+ * caller); `dk`, `dv` are written whole, one key tile per work item, after the item's last read of its k and
+ * v rows (no other item reads them): they may be `k` and `v` themselves.
  */
 export function attentionBackward(
   qT: usize,

@@ -24,7 +24,7 @@ import { defineKernelImplementation } from '../kernel-implementation.js';
  * | `rowLse` | byte offset of each row's log-sum-exp times log2 e, f32 `[planes, qLen4]` |
  * | `rowDelta` | byte offset of D = rowsum(dOut ∘ out), f32 `[planes, qLen4]` |
  * | `dq` | byte offset of this thread's dq accumulator, f32 `[planes, qLen4, dp]` (zeroed) |
- * | `dk`, `dv` | byte offsets of the key and value gradients, f32 like `k` and `v` |
+ * | `dk`, `dv` | byte offsets of the key and value gradients, f32 like `k` and `v` (may be `k` and `v`) |
  * | `kvPlanes` | batch · kv heads |
  * | `group` | query heads per kv head (grouped-query attention) |
  * | `qLen`, `kvLen` | queries and keys per plane |
@@ -115,9 +115,9 @@ const pad8 = (x: number) => Math.ceil(x / 8) * 8;
  * from q, k and the forward's saved log-sum-exp in steps of 64 query rows and accumulates dV += Pᵀ·dO,
  * dS = P ∘ (dO·Vᵀ − D), dK += scale·dSᵀ·Q into its own rows, and dQ += scale·dS·K into its thread's
  * accumulator (summed at the end: no atomics). Causal steps start at the first row that sees the tile, so
- * fully masked tiles cost nothing. Memory O(N·d) (q, dO, k, v, the gradients, one dq accumulator per thread):
- * no N² buffer. NaN and ±∞ follow core's NaN rule: a pair a row cannot see adds nothing even when its
- * operands are NaN, and rows with no visible key get zero gradients.
+ * fully masked tiles cost nothing. Memory O(N·d) (q and dO packed, k and v overwritten by their gradients, one
+ * dq accumulator per thread): no N² buffer. NaN and ±∞ follow core's NaN rule: a pair a row cannot see adds
+ * nothing even when its operands are NaN, and rows with no visible key get zero gradients.
  *
  * @example
  * ```ts
@@ -156,8 +156,9 @@ function fusedAttentionGradKernelFunc(rt: WasmRuntime): tf.KernelFunc {
     const vAt = arena.alloc(kRows * dvp * 4);
     const lseAt = arena.alloc(qRows4 * 4);
     const deltaAt = arena.alloc(qRows4 * 4);
-    const dkAt = arena.alloc(kRows * dp * 4);
-    const dvAt = arena.alloc(kRows * dvp * 4);
+    // dK and dV overwrite k and v: a work item reads only its own key rows, and writes their gradients last.
+    const dkAt = kAt;
+    const dvAt = vAt;
     // One dq accumulator per thread, contiguous: before the run the block stages q, dOut and out row-major
     // (when it is large enough; it is for dv ≤ threads·d), so that the packing runs in the module.
     const dqBytes = qRows4 * dp * 4;
