@@ -3,6 +3,7 @@ import {
   assertLiveTensor,
   assertNumber,
   InvalidArgumentError,
+  MASK_FILL,
 } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { entmaxBackward } from './entmax-backward.js';
@@ -82,7 +83,7 @@ function validateAlpha(alpha: unknown, logits: tf.Tensor): void {
  * α-entmax along the last axis by bisection (Peters, Niculae & Martins 2019,
  * https://arxiv.org/abs/1905.05702; learnable α: Correia, Niculae & Martins 2019, "Adaptively Sparse
  * Transformers", https://arxiv.org/abs/1909.00015): `p = [(α − 1)·z − τ]₊^(1/(α−1))` with `τ` such that
- * `Σp = 1`. Bisection keeps the lower end of a bracket `[max − 1, max − n^(1−α)]` where `Σp ≥ 1`, and the
+ * `Σp = 1`. Bisection keeps the lower end of a bracket `[max − 1, max − n^(1−α)]` (n: the row's unmasked entries) where `Σp ≥ 1`, and the
  * result is divided by its sum, so rows sum to 1; entries below the threshold are exactly zero.
  *
  * Gradients (a `tf.customGrad`): for the logits the exact Jacobian `diag(g) − g gᵀ / Σg` with
@@ -108,7 +109,6 @@ export function entmaxBisect(logits: tf.Tensor, options: EntmaxBisectOptions = {
   const iterations = options.iterations ?? 25;
   validateAlpha(alpha, logits);
   assertNumber(FN, 'options.iterations', iterations, { integer: true, min: 1 });
-  const n = logits.shape[logits.rank - 1]!;
   const run = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, a, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const p = tf.tidy(() => {
@@ -119,9 +119,13 @@ export function entmaxBisect(logits: tf.Tensor, options: EntmaxBisectOptions = {
       // Broadcast once: a same-shape pow is ~8× faster than a broadcasting one on cpu and wasm.
       const exponent = tf.broadcastTo(tf.reciprocal(am1), scaled.shape);
       const pAt = (tau: tf.Tensor) => tf.pow(tf.relu(tf.sub(scaled, tau)), exponent);
-      // Σp(τ) − 1 is ≥ 0 at τ = max − 1 and ≤ 0 at τ = max − n^(1−α), whatever the maximum is.
+      // Σp(τ) − 1 is ≥ 0 at τ = max − 1 and ≤ 0 at τ = max − n^(1−α), whatever the maximum is. n counts the
+      // row's unmasked entries (above MASK_FILL / 2; −∞ and masked fills excluded), so masked keys do not move
+      // the bracket: a row gives the same result with or without masked padding, even after few iterations
+      // (cached decoding = the full pass; fuzz counterexample, issue 21).
       let lo = tf.sub(tf.max(scaled, -1, true), 1);
-      let width = tf.sub(1, tf.pow(tf.scalar(1 / n), am1));
+      const valid = tf.maximum(tf.sum(tf.cast(tf.greater(x, MASK_FILL / 2), 'float32'), -1, true), 1);
+      let width = tf.sub(1, tf.pow(tf.reciprocal(valid), am1));
       for (let i = 0; i < iterations; i++) {
         const [nextLo, nextWidth] = tf.tidy(() => {
           const half = tf.div(width, 2);

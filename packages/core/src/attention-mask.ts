@@ -68,13 +68,21 @@ export function matMulVisible(
   // only runs for inputs that hold NaN or ±∞.
   const values = tf.tensor(v.dataSync(), v.shape, v.dtype);
   const clean = tf.matMul(p, tf.where(tf.isFinite(values), v, 0));
-  const sees = tf.cast(tf.broadcastTo(visible, p.shape), 'float32');
+  const vis = tf.broadcastTo(visible, p.shape);
+  // A visible key whose weight is exactly 0 (a −∞ score, or one that underflows) adds 0 · ±∞ = NaN; one with
+  // a positive weight adds ±∞. The weights' signs come from a copy off the tape, as the values'.
+  const pValues = tf.tensor(p.dataSync(), p.shape, p.dtype);
+  const sees = tf.cast(tf.logicalAnd(vis, tf.greater(pValues, 0)), 'float32');
+  const seesAtZero = tf.cast(tf.logicalAnd(vis, tf.equal(pValues, 0)), 'float32');
   // Whether each output entry sees a NaN / +∞ / −∞ among its visible keys.
-  const count = (indicator: tf.Tensor) =>
-    tf.greaterEqual(tf.matMul(sees, tf.cast(indicator, 'float32')), 0.5);
-  const seesNaN = count(tf.isNaN(values));
-  const seesPos = count(tf.logicalAnd(tf.isInf(values), tf.greater(values, 0)));
-  const seesNeg = count(tf.logicalAnd(tf.isInf(values), tf.less(values, 0)));
+  const count = (weights: tf.Tensor, indicator: tf.Tensor) =>
+    tf.greaterEqual(tf.matMul(weights, tf.cast(indicator, 'float32')), 0.5);
+  const seesNaN = tf.logicalOr(
+    count(tf.cast(vis, 'float32'), tf.isNaN(values)),
+    count(seesAtZero, tf.isInf(values)),
+  );
+  const seesPos = count(sees, tf.logicalAnd(tf.isInf(values), tf.greater(values, 0)));
+  const seesNeg = count(sees, tf.logicalAnd(tf.isInf(values), tf.less(values, 0)));
   const nan = tf.logicalOr(seesNaN, tf.logicalAnd(seesPos, seesNeg));
   // clean · 0 + ±∞ keeps a NaN row of p NaN.
   const zeroed = tf.mul(clean, 0);

@@ -63,4 +63,33 @@ describeBackends('attention with infinite q or k (fuzz regressions)', () => {
     }
     tf.dispose([q, k]);
   });
+
+  // Long-run counterexample (FUZZ_RUNS=3000, seed 424242): key 0 has score −∞ (k[0] = −∞) and value −∞
+  // (v[0] = −∞). The reference weighs the key exactly 0 and 0 · (−∞) is NaN in its column; the tfjs-ops paths
+  // gave −∞ (matMulVisible counted the key as a positive weight). Now a visible zero-weight key adds NaN.
+  it('a visible key with a −∞ score and an infinite value puts NaN in its column, as the reference (all three paths)', () => {
+    const s = { batch: 1, heads: 1, kvHeads: 1, qLen: 2, kvLen: 7, headDim: 16, valueDim: 16 };
+    const x = fuzzAttentionInputs(s, 0, [
+      { input: 'v', index: 0, value: Number.NEGATIVE_INFINITY },
+      { input: 'k', index: 0, value: Number.NEGATIVE_INFINITY },
+    ]);
+    try {
+      const expected = referenceAttention(x.reference, { causal: true }).output;
+      expect(expected.some(Number.isNaN), 'the case exercises a NaN column').toBe(true);
+      for (const [name, run] of [
+        ['scaledDotProductAttention', () => scaledDotProductAttention(x.q, x.k, x.v, { causal: true })],
+        [
+          'memoryEfficientAttention',
+          () => memoryEfficientAttention(x.q, x.k, x.v, { causal: true, queryChunkSize: 1, keyChunkSize: 1 }),
+        ],
+      ] as const) {
+        const out = run();
+        const got = out.dataSync();
+        out.dispose();
+        expectCloseWithNaNs(got, expected, {}, name);
+      }
+    } finally {
+      x.dispose();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, expect } from 'vitest';
+import { underflowAmbiguous } from './reference-attention.js';
 
 /**
  * The fuzz harness of the `*.fuzz.test.ts` suites (issue 21): seeded fast-check runs whose count a knob
@@ -303,9 +304,13 @@ export function expectCloseWithNaNs(
   const atol = tolerance.atol ?? 5e-5;
   const rtol = tolerance.rtol ?? 5e-4;
   expect(actual.length, `${what}: element counts differ`).toBe(expected.length);
+  // Elements the float64 reference marked as depending on float32 underflow (tiny weight · ∞): NaN or the
+  // reference's ±∞ are both right (see `underflowAmbiguous`).
+  const ambiguous = underflowAmbiguous.get(expected);
   for (let i = 0; i < expected.length; i++) {
     const e = Number(expected[i]);
     const a = Number(actual[i]);
+    if (ambiguous?.[i] === 1 && (Number.isNaN(a) || a === e)) continue;
     if (Number.isNaN(e)) {
       if (!Number.isNaN(a)) expect.fail(`${what}: element ${i} is ${a}, the reference has NaN there`);
     } else if (!Number.isFinite(e)) {

@@ -61,9 +61,11 @@ export {
 } from './option-schema-arbitrary.js';
 export { readmeSnippet, runReadmeSnippet } from './readme-snippet.js';
 export {
+  FLOAT32_UNDERFLOW_WEIGHT,
   type ReferenceAttentionInputs,
   type ReferenceAttentionOptions,
   referenceAttention,
+  underflowAmbiguous,
 } from './reference-attention.js';
 export { type ReferenceAttentionGradients, referenceAttentionGrad } from './reference-attention-grad.js';
 export {

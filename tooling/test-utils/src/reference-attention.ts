@@ -29,6 +29,17 @@ export interface ReferenceAttentionOptions {
   scoreMod?: (score: number, b: number, h: number, q: number, kv: number) => number;
 }
 
+/**
+ * Output elements whose value depends on float32 underflow (registered by {@link referenceAttention} for its
+ * `output` array, read by `expectCloseWithNaNs`): a visible key holds ±∞ in that value column and its weight is
+ * positive but below {@link FLOAT32_UNDERFLOW_WEIGHT}, so float64 gives ±∞ (tiny · ∞) while a float32 path, whose
+ * exp flushes such a weight to 0, gives NaN (0 · ∞). Either answer is right there.
+ */
+export const underflowAmbiguous = new WeakMap<ArrayLike<number>, Uint8Array>();
+
+/** Weights below this flush to 0 in float32 (smallest normal 2^−126 ≈ 1.18e−38, with a margin). */
+export const FLOAT32_UNDERFLOW_WEIGHT = 1e-37;
+
 /** Returns `{ output: [b, h, qLen, valueDim], weights: [b, h, qLen, kvLen] }` in float64. */
 export function referenceAttention(
   x: ReferenceAttentionInputs,
@@ -41,6 +52,7 @@ export function referenceAttention(
   const weights = new Float64Array(batch * heads * qLen * kvLen);
   const scores = new Float64Array(kvLen);
   const ok = new Uint8Array(kvLen);
+  let ambiguous: Uint8Array | undefined;
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       const kh = Math.floor(h / group);
@@ -77,12 +89,17 @@ export function referenceAttention(
           weights[((b * heads + h) * qLen + i) * kvLen + j] = w;
           if (!ok[j]) continue;
           for (let t = 0; t < valueDim; t++) {
-            output[((b * heads + h) * qLen + i) * valueDim + t]! +=
-              w * x.v[((b * kvHeads + kh) * kvLen + j) * valueDim + t]!;
+            const value = x.v[((b * kvHeads + kh) * kvLen + j) * valueDim + t]!;
+            output[((b * heads + h) * qLen + i) * valueDim + t]! += w * value;
+            if (w > 0 && w < FLOAT32_UNDERFLOW_WEIGHT && !Number.isFinite(value) && !Number.isNaN(value)) {
+              ambiguous ??= new Uint8Array(output.length);
+              ambiguous[((b * heads + h) * qLen + i) * valueDim + t] = 1;
+            }
           }
         }
       }
     }
   }
+  if (ambiguous !== undefined) underflowAmbiguous.set(output, ambiguous);
   return { output, weights };
 }
