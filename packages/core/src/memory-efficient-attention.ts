@@ -9,7 +9,7 @@ import {
 } from './attention-mask.js';
 import { type AttentionOptions, kvHeadOf, resolveAttentionOptions, splitHeads } from './attention-options.js';
 import { fusedAttentionKernel } from './kernels/fused-attention.js';
-import { hasKernelFor } from './kernels/kernel-contract.js';
+import { hasKernelFor, noteReferencePath } from './kernels/kernel-contract.js';
 import { assertNumber, validateAttentionInputs } from './validation.js';
 
 /** Options of {@link memoryEfficientAttention}. */
@@ -56,8 +56,16 @@ export function memoryEfficientAttention(
   ] as const) {
     assertNumber(FN, name, value, { integer: true, min: 1 });
   }
-  if (opts.mask === undefined && opts.scoreMod === undefined && hasKernelFor(fusedAttentionKernel)) {
-    return fusedAttentionKernel.run({ q, k, v }, { scale: opts.scale, causal: opts.causal }) as tf.Tensor4D;
+  if (hasKernelFor(fusedAttentionKernel)) {
+    if (opts.mask === undefined && opts.scoreMod === undefined) {
+      return fusedAttentionKernel.run({ q, k, v }, { scale: opts.scale, causal: opts.causal }) as tf.Tensor4D;
+    }
+    const blocker = opts.mask !== undefined ? 'mask' : 'scoreMod';
+    noteReferencePath(
+      FN,
+      blocker,
+      `options.${blocker} has no fused kernel (the EAFusedAttention kernel takes scale and causal only)`,
+    );
   }
   const plan = new AttentionMaskPlan(FN, dims, opts.causal, opts.mask);
   // NaN rule: see scaledDotProductAttention (select, not bias; masked values kept out of p·v).

@@ -7,6 +7,7 @@ import {
 } from '@efficient-attention/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, expect, it, vi } from 'vitest';
+import { memoryEfficientAttention } from '../memory-efficient-attention.js';
 import {
   scaledDotProductAttention,
   scaledDotProductAttentionReference,
@@ -15,7 +16,7 @@ import { attentionDims } from '../validation.js';
 import { attentionGradReference, attentionLogSumExpReference } from './attention-grad-reference.js';
 import { blockSparseAttentionKernel, blockSparseAttentionReference } from './block-sparse-attention.js';
 import { fusedAttentionGradKernel, fusedAttentionKernel } from './fused-attention.js';
-import { defineKernelContract } from './kernel-contract.js';
+import { defineKernelContract, expectKernelsOn } from './kernel-contract.js';
 
 // The gradient machinery of the attention contracts, with stand-in kernels registered on the test backend
 // (the real wasm / WGSL kernels are tested in @efficient-attention/backends against the same float64
@@ -165,6 +166,26 @@ describeBackends('attention gradients through kernel contracts', (backend) => {
     expect(tf.max(tf.abs(tf.sub(fast, ref))).dataSync()[0]).toBeLessThan(1e-6);
     expect(tf.max(tf.abs(tf.sub(masked, ref))).dataSync()[0]).toBeLessThan(1e-6);
     tf.dispose([q, k, v, dOut, fast, masked, ref]);
+  });
+
+  it('a call that cannot take the fused kernel (mask, scoreMod) says why once, when kernels were announced', () => {
+    registerStandIn(backend, true);
+    expectKernelsOn(backend);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { q, k, v, dOut } = operands(CASES[0]!);
+    try {
+      for (let i = 0; i < 2; i++) {
+        tf.dispose(scaledDotProductAttention(q, k, v, { mask: () => true }));
+        tf.dispose(memoryEfficientAttention(q, k, v, { mask: () => true }));
+      }
+      const messages = warn.mock.calls.map(([m]) => String(m));
+      expect(messages.filter((m) => m.startsWith('scaledDotProductAttention: options.mask'))).toHaveLength(1);
+      expect(messages.filter((m) => m.startsWith('memoryEfficientAttention: options.mask'))).toHaveLength(1);
+      expect(messages.find((m) => m.startsWith('scaledDotProductAttention'))).toMatch(/has no fused kernel/);
+    } finally {
+      warn.mockRestore();
+      tf.dispose([q, k, v, dOut]);
+    }
   });
 
   it('no tape breaks: while a tape records, a kernel without a gradient runs its (differentiable) reference, and says so once', () => {
