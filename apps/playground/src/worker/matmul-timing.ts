@@ -4,14 +4,27 @@ import { createRandom, seededNormal } from '@efficient-attention/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { MatmulTiming } from './protocol.js';
 
-/** Median ms of `repeats` runs after one warm-up. */
+/**
+ * Shortest time one sample spans: browsers coarsen `performance.now` (to 0.1 ms in a page that is not
+ * cross-origin isolated), so a sub-0.1 ms product timed once reads 0. Each sample repeats the call until this
+ * much time has passed and reports ms per call.
+ */
+const MIN_SAMPLE_MS = 5;
+
+/** Median ms per call of `repeats` samples after one warm-up (each sample ≥ {@link MIN_SAMPLE_MS}). */
 async function medianTime(repeats: number, run: () => Promise<void>): Promise<number> {
   await run();
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
+    let calls = 0;
     const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
+    let elapsed = 0;
+    do {
+      await run();
+      calls++;
+      elapsed = performance.now() - start;
+    } while (elapsed < MIN_SAMPLE_MS);
+    times.push(elapsed / calls);
   }
   return median(times);
 }
